@@ -1,0 +1,178 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is the server's whole configuration. Every field has a flag and a
+// CODITECT_* environment variable (the flag wins).
+type Config struct {
+	Listen          string
+	DataDir         string
+	Database        string
+	Redis           string
+	LogLevel        string
+	LogFormat       string
+	AdminEmail      string
+	AdminPassword   string
+	Issuer          string
+	AccessTokenTTL  time.Duration
+	SweepInterval   time.Duration
+	ShutdownTimeout time.Duration
+	TrustProxy      bool
+}
+
+// DefaultConfig returns the embedded default: SQLite and an in-memory ledger
+// in ./data, listening on loopback.
+func DefaultConfig() Config {
+	return Config{
+		Listen:          "127.0.0.1:8080",
+		DataDir:         "./data",
+		LogLevel:        "info",
+		LogFormat:       "text",
+		Issuer:          "coditect-license-server",
+		AccessTokenTTL:  15 * time.Minute,
+		SweepInterval:   5 * time.Second,
+		ShutdownTimeout: 15 * time.Second,
+	}
+}
+
+// envName is the environment variable matching a flag name.
+func envName(flagName string) string {
+	return "CODITECT_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// ParseConfig reads flags from args and environment variables through
+// getenv, then validates the result. Usage goes to out.
+func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	c := DefaultConfig()
+	fs := flag.NewFlagSet("coditect-license-server", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.Listen, "listen", c.Listen, "address to listen on (host:port)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite file and the server's keys")
+	fs.StringVar(&c.Database, "database", c.Database, "durable store: sqlite:PATH (default sqlite:DATA_DIR/coditect.db)")
+	fs.StringVar(&c.Redis, "redis", c.Redis, "Redis URL for the seat ledger (unset: in-memory ledger)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
+	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "email of the first owner, created on an empty store")
+	fs.StringVar(&c.AdminPassword, "admin-password", c.AdminPassword, "password of the first owner (prefer the environment variable)")
+	fs.StringVar(&c.Issuer, "issuer", c.Issuer, "issuer (iss) of license and access tokens")
+	fs.DurationVar(&c.AccessTokenTTL, "access-token-ttl", c.AccessTokenTTL, "lifetime of admin access tokens")
+	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often expired sessions are swept and heartbeats written back")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown waits for requests in flight")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take client IPs from X-Forwarded-For (only behind a proxy you run)")
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: coditect-license-server [flags]\n\nEvery flag can also be set with its CODITECT_* environment variable,\ne.g. --data-dir as CODITECT_DATA_DIR. Flags win.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v := getenv(envName(f.Name)); v != "" && !set[f.Name] && envErr == nil {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = fmt.Errorf("%s: %w", envName(f.Name), err)
+			}
+		}
+	})
+	if envErr != nil {
+		return c, envErr
+	}
+	if c.Database == "" {
+		if v := getenv("CODITECT_DATABASE_URL"); v != "" {
+			c.Database = v
+		}
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the configuration and fills derived defaults.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("--listen %q is not host:port: %w", c.Listen, err)
+	}
+	if c.DataDir == "" {
+		return errors.New("--data-dir must not be empty")
+	}
+	if c.Database == "" {
+		c.Database = "sqlite:" + filepath.Join(c.DataDir, "coditect.db")
+	}
+	if !strings.HasPrefix(c.Database, "sqlite:") {
+		return fmt.Errorf("--database %q: only sqlite:PATH is supported by this build", redactURL(c.Database))
+	}
+	if c.Redis != "" {
+		return errors.New("--redis: the Redis seat ledger is not available in this build; leave it unset for the in-memory ledger")
+	}
+	if _, err := c.level(); err != nil {
+		return err
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("--log-format %q: want text or json", c.LogFormat)
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		return errors.New("--admin-email and --admin-password go together: set both or neither")
+	}
+	if c.AccessTokenTTL < time.Minute || c.AccessTokenTTL > 24*time.Hour {
+		return fmt.Errorf("--access-token-ttl %v: want 1m to 24h", c.AccessTokenTTL)
+	}
+	if c.SweepInterval < 100*time.Millisecond {
+		return fmt.Errorf("--sweep-interval %v: want at least 100ms", c.SweepInterval)
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("--shutdown-timeout %v: want a positive duration", c.ShutdownTimeout)
+	}
+	return nil
+}
+
+func (c *Config) level() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return l, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
+}
+
+// LogValue logs the configuration with secrets masked.
+func (c Config) LogValue() slog.Value {
+	pw := ""
+	if c.AdminPassword != "" {
+		pw = "********"
+	}
+	return slog.GroupValue(
+		slog.String("listen", c.Listen), slog.String("data_dir", c.DataDir),
+		slog.String("database", redactURL(c.Database)), slog.String("redis", redactURL(c.Redis)),
+		slog.String("log_level", c.LogLevel), slog.String("log_format", c.LogFormat),
+		slog.String("admin_email", c.AdminEmail), slog.String("admin_password", pw),
+		slog.String("issuer", c.Issuer), slog.Duration("access_token_ttl", c.AccessTokenTTL),
+		slog.Duration("sweep_interval", c.SweepInterval), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Bool("trust_proxy", c.TrustProxy),
+	)
+}
+
+// redactURL hides the password of a URL-shaped setting.
+func redactURL(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return s
+	}
+	user, _, _ := strings.Cut(rest[:at], ":")
+	return scheme + "://" + user + ":********" + rest[at:]
+}

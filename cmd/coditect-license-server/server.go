@@ -1,0 +1,309 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	coditect "github.com/coditect/coditect-license"
+	"github.com/coditect/coditect-license/auth"
+	"github.com/coditect/coditect-license/docs/api"
+	"github.com/coditect/coditect-license/httpapi"
+	"github.com/coditect/coditect-license/memory"
+	"github.com/coditect/coditect-license/seat"
+	"github.com/coditect/coditect-license/signing"
+	"github.com/coditect/coditect-license/sqlite"
+	"github.com/google/uuid"
+)
+
+// Main wires the server together. Open prepares everything (store,
+// migrations, keys, ledger rebuild, listener); Run serves until its context
+// ends; Close releases what Open took. The end-to-end test drives the same
+// type through the real binary.
+type Main struct {
+	Config Config
+	// Stdout receives the start banner (where it listens, how to sign in).
+	Stdout io.Writer
+	// Stderr receives logs.
+	Stderr io.Writer
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	logger *slog.Logger
+	store  *sqlite.Store
+	ledger coditect.Ledger
+	seats  *seat.Service
+	ln     net.Listener
+	http   *http.Server
+}
+
+// Addr returns the address the server listens on, once Open succeeded.
+func (m *Main) Addr() string {
+	if m.ln == nil {
+		return ""
+	}
+	return m.ln.Addr().String()
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Open prepares the server. On error, call Close to release what was taken.
+func (m *Main) Open(ctx context.Context) error {
+	if m.Now == nil {
+		m.Now = time.Now
+	}
+	if m.Stdout == nil {
+		m.Stdout = io.Discard
+	}
+	if m.Stderr == nil {
+		m.Stderr = io.Discard
+	}
+	m.logger = newLogger(m.Config, m.Stderr)
+	m.logger.Info("starting", "config", m.Config)
+
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	store, err := sqlite.Open(ctx, strings.TrimPrefix(m.Config.Database, "sqlite:"))
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	m.store = store
+
+	keyDir := filepath.Join(m.Config.DataDir, "keys")
+	licenseKey, err := signing.LoadOrCreateKey(filepath.Join(keyDir, "license-signing.pem"))
+	if err != nil {
+		return fmt.Errorf("license signing key: %w", err)
+	}
+	accessKey, err := signing.LoadOrCreateKey(filepath.Join(keyDir, "access-token.pem"))
+	if err != nil {
+		return fmt.Errorf("access token key: %w", err)
+	}
+	secret, err := signing.LoadOrCreateSecret(filepath.Join(keyDir, "session-token.secret"), 32)
+	if err != nil {
+		return fmt.Errorf("session token secret: %w", err)
+	}
+	tokens, err := seat.NewSessionTokens(secret)
+	if err != nil {
+		return err
+	}
+
+	m.ledger = memory.NewLedger()
+	m.seats, err = seat.New(seat.Config{
+		Store: store, Ledger: m.ledger, Signer: &signing.LicenseSigner{Key: licenseKey},
+		SessionTokens: tokens, Issuer: m.Config.Issuer, Now: m.Now, NewID: newID, Logger: m.logger,
+	})
+	if err != nil {
+		return err
+	}
+	// The ledger is rebuilt before the listener exists, so no acquire can
+	// ever see an empty ledger while seats are held.
+	n, err := m.seats.Rebuild(ctx)
+	if err != nil {
+		return fmt.Errorf("rebuild seat ledger: %w", err)
+	}
+	m.logger.Info("seat ledger rebuilt from the store", "active_sessions", n)
+
+	bootstrap, err := m.bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("first start: %w", err)
+	}
+
+	jwks, err := json.Marshal(signing.NewJWKS(licenseKey))
+	if err != nil {
+		return err
+	}
+	doc, err := api.JSON()
+	if err != nil {
+		return fmt.Errorf("load OpenAPI document: %w", err)
+	}
+	srv := &httpapi.Server{
+		Seats: m.seats, Store: store, JWKS: jwks, OpenAPI: doc, Now: m.Now, NewID: newID,
+		Logger: m.logger, TrustProxy: m.Config.TrustProxy,
+		Tokens: &auth.Tokens{
+			KeyID: accessKey.ID, Key: accessKey.Private, Issuer: m.Config.Issuer, Audience: "coditect-admin",
+			TTL: m.Config.AccessTokenTTL, Now: m.Now, NewID: newID,
+		},
+		Ready: func(ctx context.Context) error {
+			return errors.Join(store.Ping(ctx), m.ledger.Ping(ctx))
+		},
+	}
+	m.http = &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
+	}
+	m.ln, err = net.Listen("tcp", m.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.banner(bootstrap)
+	return nil
+}
+
+// firstOwner is set when Open created the first tenant and owner.
+type firstOwner struct {
+	email, password string
+	generated       bool
+}
+
+// bootstrap creates the first tenant and its owner on an empty store.
+func (m *Main) bootstrap(ctx context.Context) (*firstOwner, error) {
+	n, err := m.store.CountTenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		return nil, nil
+	}
+	owner := &firstOwner{email: m.Config.AdminEmail, password: m.Config.AdminPassword}
+	if owner.email == "" {
+		b := make([]byte, 18)
+		_, _ = rand.Read(b)
+		owner = &firstOwner{email: "admin@localhost", password: base64.RawURLEncoding.EncodeToString(b), generated: true}
+	}
+	email, err := coditect.NormalizeEmail(owner.email)
+	if err != nil {
+		return nil, err
+	}
+	if !owner.generated && len(owner.password) < auth.MinPasswordLength {
+		return nil, fmt.Errorf("the admin password must be at least %d characters", auth.MinPasswordLength)
+	}
+	hash, err := auth.HashPassword(owner.password)
+	if err != nil {
+		return nil, err
+	}
+	now := m.Now()
+	t := &coditect.Tenant{ID: newID(), Name: "Default", CreatedAt: now}
+	if err := m.store.CreateTenant(ctx, t); err != nil {
+		return nil, err
+	}
+	u := &coditect.User{
+		ID: newID(), TenantID: t.ID, Email: email, PasswordHash: hash,
+		Role: coditect.RoleOwner, PlatformAdmin: true, CreatedAt: now,
+	}
+	if err := m.store.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	m.logger.Info("created the first tenant and its owner", "tenant_id", t.ID, "email", email)
+	owner.email = email
+	return owner, nil
+}
+
+// banner tells the person who started the server where it is and how to
+// sign in. A generated password is printed here once and never logged.
+func (m *Main) banner(owner *firstOwner) {
+	base := "http://" + m.ln.Addr().String()
+	fmt.Fprintf(m.Stdout, "coditect-license-server listening on %s\n", base)
+	switch {
+	case owner != nil && owner.generated:
+		fmt.Fprintf(m.Stdout, "\nFirst start: created the owner account.\n  email:    %s\n  password: %s\n"+
+			"This password is shown only once. Sign in with:\n"+
+			"  curl -s %s/oauth/token -d grant_type=password -d username=%s -d password='%s'\n\n",
+			owner.email, owner.password, base, owner.email, owner.password)
+	case owner != nil:
+		fmt.Fprintf(m.Stdout, "First start: created the owner %s with the configured password.\n", owner.email)
+	default:
+		fmt.Fprintf(m.Stdout, "Sign in: curl -s %s/oauth/token -d grant_type=password -d username=EMAIL -d password=PASSWORD\n", base)
+	}
+}
+
+// Run serves requests and sweeps expired sessions until ctx ends, then
+// shuts down gracefully: requests in flight finish, pending heartbeats are
+// written back.
+func (m *Main) Run(ctx context.Context) error {
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		m.sweep(sweepCtx)
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- m.http.Serve(m.ln) }()
+
+	var err error
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		m.logger.Info("shutting down")
+		shutCtx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		err = m.http.Shutdown(shutCtx)
+		cancel()
+		if serr := <-serveErr; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+			err = serr
+		}
+	}
+	stopSweep()
+	wg.Wait()
+	flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if ferr := m.seats.Flush(flushCtx); ferr != nil {
+		m.logger.Error("write back heartbeats at shutdown", "err", ferr)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// sweep is the reaper loop: every SweepInterval, write heartbeats back and
+// end sessions whose leases expired.
+func (m *Main) sweep(ctx context.Context) {
+	t := time.NewTicker(m.Config.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := m.seats.Sweep(ctx)
+			if err != nil && ctx.Err() == nil {
+				m.logger.Error("sweep expired sessions", "err", err)
+			}
+			if n > 0 {
+				m.logger.Info("swept expired sessions", "count", n)
+			}
+		}
+	}
+}
+
+// Close releases the listener and the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.ln != nil {
+		if err := m.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.store != nil {
+		errs = append(errs, m.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func newLogger(c Config, w io.Writer) *slog.Logger {
+	level, _ := c.level() // validated
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

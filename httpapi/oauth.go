@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	coditect "github.com/coditect/coditect-license"
+	"github.com/coditect/coditect-license/auth"
+)
+
+// oauthError is an RFC 6749 §5.2 error response.
+type oauthError struct {
+	Status      int    `json:"-"`
+	Code        string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+func (e *oauthError) Error() string { return e.Code + ": " + e.Description }
+
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int    `json:"expires_in"`
+}
+
+// token is the OAuth2 token endpoint (RFC 6749). It answers in RFC 6749's
+// error format, not problem+json.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
+	resp, err := s.grant(r)
+	if err != nil {
+		var oe *oauthError
+		if !errors.As(err, &oe) {
+			s.logger.ErrorContext(r.Context(), "token endpoint failed", "err", err)
+			oe = &oauthError{Status: http.StatusInternalServerError, Code: "server_error", Description: "An internal error occurred."}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if oe.Status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Basic realm="coditect"`)
+		}
+		w.WriteHeader(oe.Status)
+		return json.NewEncoder(w).Encode(oe)
+	}
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+func (s *Server) grant(r *http.Request) (*tokenResponse, error) {
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &oauthError{Status: http.StatusRequestEntityTooLarge, Code: "invalid_request", Description: "The request body is too large."}
+		}
+		return nil, &oauthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "The body must be application/x-www-form-urlencoded."}
+	}
+	switch gt := r.PostForm.Get("grant_type"); gt {
+	case "password":
+		return s.passwordGrant(r)
+	case "":
+		return nil, &oauthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "grant_type is required."}
+	default:
+		return nil, &oauthError{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Description: "grant_type " + gt + " is not supported."}
+	}
+}
+
+func (s *Server) passwordGrant(r *http.Request) (*tokenResponse, error) {
+	username, password := r.PostForm.Get("username"), r.PostForm.Get("password")
+	if username == "" || password == "" {
+		return nil, &oauthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "username and password are required."}
+	}
+	invalid := &oauthError{Status: http.StatusBadRequest, Code: "invalid_grant", Description: "The email or password is wrong."}
+	email, err := coditect.NormalizeEmail(username)
+	if err != nil {
+		return nil, invalid
+	}
+	u, err := s.Store.FindUserByEmail(r.Context(), email)
+	if coditect.IsCode(err, coditect.CodeNotFound) {
+		// Spend the same time as a real check so response times do not
+		// reveal which accounts exist.
+		_, _ = auth.VerifyPassword(dummyHash, password)
+		return nil, invalid
+	} else if err != nil {
+		return nil, err
+	}
+	ok, err := auth.VerifyPassword(u.PasswordHash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || u.Disabled {
+		s.logger.InfoContext(r.Context(), "sign-in failed", "user_id", u.ID, "ip", s.clientIP(r))
+		return nil, invalid
+	}
+	tok, ttl, err := s.Tokens.Issue(auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role, PlatformAdmin: u.PlatformAdmin})
+	if err != nil {
+		return nil, err
+	}
+	return &tokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(ttl.Seconds())}, nil
+}
+
+// dummyHash is checked against when no user matches, to equalise timing.
+var dummyHash, _ = auth.HashPassword("coditect-timing-equaliser")
+
+// principal authenticates an admin request's Bearer access token.
+func (s *Server) principal(r *http.Request) (auth.Principal, error) {
+	tok := credential(r, "Bearer")
+	if tok == "" {
+		return auth.Principal{}, coditect.Errorf(coditect.CodeUnauthorized, "An access token is required: send \"Authorization: Bearer <access_token>\".")
+	}
+	return s.Tokens.Verify(tok)
+}
+
+// writer authenticates a request that changes data: viewers may only read.
+func (s *Server) writer(r *http.Request) (auth.Principal, error) {
+	p, err := s.principal(r)
+	if err != nil {
+		return p, err
+	}
+	if !p.Role.CanWrite() {
+		return p, coditect.Errorf(coditect.CodeForbidden, "Your role (%s) may not make changes.", p.Role)
+	}
+	return p, nil
+}

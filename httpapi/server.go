@@ -1,0 +1,198 @@
+// Package httpapi serves the public HTTP contract (ARCHITECTURE §5): the
+// client API the SDKs use, the admin API, the OAuth2 token endpoint and the
+// operational endpoints. Every route is in the one list in Routes.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	coditect "github.com/coditect/coditect-license"
+	"github.com/coditect/coditect-license/auth"
+	"github.com/coditect/coditect-license/seat"
+)
+
+// MaxBodyBytes bounds every request body.
+const MaxBodyBytes = 1 << 20
+
+// Store is what the admin handlers need from the durable store.
+type Store interface {
+	FindUserByEmail(ctx context.Context, email string) (*coditect.User, error)
+	CreateLicense(ctx context.Context, l *coditect.License) error
+	GetLicense(ctx context.Context, tenantID, id string) (*coditect.License, error)
+	ListLicenses(ctx context.Context, tenantID string, f coditect.LicenseFilter) ([]*coditect.License, error)
+	ListSessions(ctx context.Context, tenantID string, f coditect.SessionFilter) ([]*coditect.Session, error)
+}
+
+// Server holds the handlers' dependencies. Fill every field before calling
+// Handler.
+type Server struct {
+	Seats  *seat.Service
+	Store  Store
+	Tokens *auth.Tokens
+	// JWKS is the JSON of /.well-known/jwks.json.
+	JWKS []byte
+	// OpenAPI is the JSON of /api/v1/openapi.json.
+	OpenAPI []byte
+	// Ready reports whether the store and ledger are reachable.
+	Ready  func(ctx context.Context) error
+	Now    func() time.Time
+	NewID  func() string
+	Logger *slog.Logger
+	// TrustProxy takes the client IP from X-Forwarded-For.
+	TrustProxy bool
+
+	logger *slog.Logger
+}
+
+// Route is one entry of the router.
+type Route struct {
+	Method  string
+	Pattern string
+	handler func(s *Server, w http.ResponseWriter, r *http.Request) error
+}
+
+// Routes is every route the API serves, in one list.
+func Routes() []Route {
+	return []Route{
+		{"GET", "/healthz", (*Server).healthz},
+		{"GET", "/readyz", (*Server).readyz},
+		{"GET", "/.well-known/jwks.json", (*Server).jwks},
+		{"GET", "/api/v1/openapi.json", (*Server).openAPI},
+		{"POST", "/oauth/token", (*Server).token},
+
+		// Client API (License and session-token auth).
+		{"POST", "/api/v1/sessions", (*Server).acquire},
+		{"POST", "/api/v1/sessions/{session_id}/heartbeat", (*Server).heartbeat},
+		{"DELETE", "/api/v1/sessions/{session_id}", (*Server).release},
+		{"GET", "/api/v1/license", (*Server).licenseStatus},
+
+		// Admin API (Bearer access tokens).
+		{"GET", "/api/v1/licenses", (*Server).listLicenses},
+		{"POST", "/api/v1/licenses", (*Server).createLicense},
+		{"GET", "/api/v1/licenses/{license_id}", (*Server).getLicense},
+		{"GET", "/api/v1/sessions", (*Server).listSessions},
+	}
+}
+
+// Handler returns the http.Handler serving every route.
+func (s *Server) Handler() http.Handler {
+	s.logger = s.Logger
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	methods := map[string][]string{}
+	for _, rt := range Routes() {
+		h := rt.handler
+		mux.HandleFunc(rt.Method+" "+rt.Pattern, func(w http.ResponseWriter, r *http.Request) {
+			if err := h(s, w, r); err != nil {
+				s.writeError(w, r, err)
+			}
+		})
+		methods[rt.Pattern] = append(methods[rt.Pattern], rt.Method)
+	}
+	// Same path, other method: a problem+json 405 instead of the mux's text.
+	for pattern, ms := range methods {
+		allow := ms
+		if contains(allow, "GET") {
+			allow = append(allow, "HEAD")
+		}
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", join(allow))
+			s.writeError(w, r, coditect.Errorf(coditect.CodeMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, coditect.Errorf(coditect.CodeNotFound, "No such resource: %s.", r.URL.Path))
+	})
+	return s.recoverer(s.limitBody(mux))
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func join(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ", "
+		}
+		out += s
+	}
+	return out
+}
+
+// limitBody caps every request body at MaxBodyBytes.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > MaxBodyBytes {
+			s.writeError(w, r, coditect.Errorf(coditect.CodePayloadTooLarge, "The request body is larger than %d bytes.", MaxBodyBytes))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic into a 500 problem so one bad request cannot take
+// the server down.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.writeError(w, r, errors.New("panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func asError(err error) (*coditect.Error, bool) {
+	var e *coditect.Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Ready(ctx); err != nil {
+		s.logger.Warn("not ready", "err", err)
+		return coditect.Errorf(coditect.CodeUnavailable, "The store or the seat ledger is not reachable.")
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(s.JWKS)
+	return nil
+}
+
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(s.OpenAPI)
+	return nil
+}

@@ -1,0 +1,504 @@
+// Package seat holds the rules of acquiring, heartbeating and releasing
+// seats: the one place that decides who gets a lease. It talks to a durable
+// store and a seat ledger only through the interfaces it declares, so every
+// backend pair obeys the same rules.
+package seat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	coditect "github.com/coditect/coditect-license"
+)
+
+// Store is what the seat rules need from the durable store.
+type Store interface {
+	FindLicenseByKeyDigest(ctx context.Context, digest string) (*coditect.License, error)
+	CreateSession(ctx context.Context, s *coditect.Session) error
+	GetSession(ctx context.Context, tenantID, id string) (*coditect.Session, error)
+	FindActiveSession(ctx context.Context, tenantID, licenseID, fingerprint, instanceID string) (*coditect.Session, error)
+	EndSession(ctx context.Context, tenantID, id string, reason coditect.EndReason, at time.Time) (bool, error)
+	ListActiveSessions(ctx context.Context, afterID string, limit int) ([]*coditect.Session, error)
+	ListExpiredSessions(ctx context.Context, now time.Time, limit int) ([]*coditect.Session, error)
+	TouchSessions(ctx context.Context, touches []coditect.SessionTouch) error
+}
+
+// Signer signs license tokens that clients verify offline.
+type Signer interface {
+	SignLicenseToken(c coditect.LicenseClaims) (string, error)
+}
+
+// Limits on the strings an acquire may carry.
+const (
+	MaxFingerprintLength = 256
+	MaxFieldLength       = 256
+	batchSize            = 500
+)
+
+// Config holds a Service's dependencies. Now and NewID default to the wall
+// clock and UUIDv7-like IDs only when nil, so tests can inject both.
+type Config struct {
+	Store         Store
+	Ledger        coditect.Ledger
+	Signer        Signer
+	SessionTokens *SessionTokens
+	Issuer        string
+	Now           func() time.Time
+	NewID         func() string
+	Logger        *slog.Logger
+}
+
+// Service applies the seat rules.
+type Service struct {
+	store  Store
+	ledger coditect.Ledger
+	signer Signer
+	tokens *SessionTokens
+	issuer string
+	now    func() time.Time
+	newID  func() string
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	touches map[string]coditect.SessionTouch // heartbeats waiting for write-back
+}
+
+// New returns a Service; every dependency in cfg is required.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Ledger == nil || cfg.Signer == nil || cfg.SessionTokens == nil || cfg.Now == nil || cfg.NewID == nil {
+		return nil, errors.New("seat: Store, Ledger, Signer, SessionTokens, Now and NewID are required")
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{
+		store: cfg.Store, ledger: cfg.Ledger, signer: cfg.Signer, tokens: cfg.SessionTokens,
+		issuer: cfg.Issuer, now: cfg.Now, newID: cfg.NewID, logger: logger,
+		touches: make(map[string]coditect.SessionTouch),
+	}, nil
+}
+
+// AcquireRequest is a client's request for a seat.
+type AcquireRequest struct {
+	LicenseKey    string
+	Fingerprint   string
+	InstanceID    string
+	User          string
+	Hostname      string
+	ClientName    string
+	ClientVersion string
+	IP            string
+	Metadata      map[string]any
+}
+
+// Validate checks the request's fields.
+func (r *AcquireRequest) Validate() error {
+	if n := utf8.RuneCountInString(r.Fingerprint); n < 1 || n > MaxFingerprintLength {
+		return coditect.Errorf(coditect.CodeInvalidRequest, "fingerprint is required and must be 1 to %d characters.", MaxFingerprintLength)
+	}
+	for name, v := range map[string]string{
+		"instance_id": r.InstanceID, "user": r.User, "hostname": r.Hostname,
+		"client_name": r.ClientName, "client_version": r.ClientVersion,
+	} {
+		if utf8.RuneCountInString(v) > MaxFieldLength {
+			return coditect.Errorf(coditect.CodeInvalidRequest, "%s must be at most %d characters.", name, MaxFieldLength)
+		}
+	}
+	if r.Metadata == nil {
+		r.Metadata = map[string]any{}
+	}
+	return coditect.CheckMetadata(r.Metadata)
+}
+
+// Grant is a successful acquire.
+type Grant struct {
+	Session      *coditect.Session
+	License      *coditect.License
+	SessionToken string
+	LicenseToken string
+	// Created is false when an existing session (same instance ID) was
+	// returned instead of a new one.
+	Created bool
+}
+
+// Acquire takes a seat for the request, or returns the existing session of
+// the same license, fingerprint and instance ID.
+func (s *Service) Acquire(ctx context.Context, req AcquireRequest) (*Grant, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	lic, err := s.License(ctx, req.LicenseKey)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if err := lic.Usable(now); err != nil {
+		return nil, err
+	}
+	if req.InstanceID != "" {
+		if g, err := s.reacquire(ctx, lic, req, now); g != nil || err != nil {
+			return g, err
+		}
+	}
+
+	sess := &coditect.Session{
+		ID: s.newID(), TenantID: lic.TenantID, LicenseID: lic.ID,
+		Fingerprint: req.Fingerprint, InstanceID: req.InstanceID, User: req.User,
+		Hostname: req.Hostname, ClientName: req.ClientName, ClientVersion: req.ClientVersion,
+		IP: req.IP, Metadata: req.Metadata, Status: coditect.SessionActive,
+		StartedAt: now, LastHeartbeatAt: now,
+	}
+	res, err := s.ledger.Acquire(ctx, coditect.AcquireParams{
+		LicenseID: lic.ID, SessionID: sess.ID, TTL: lic.LeaseTTL(), Limit: lic.Seats, Now: now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("acquire lease: %w", err)
+	}
+	if !res.Granted {
+		return nil, exhausted(lic, res, now)
+	}
+	sess.ExpiresAt = res.ExpiresAt
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		// The ledger granted a lease the store does not know: give it back.
+		if rerr := s.ledger.Release(context.WithoutCancel(ctx), lic.ID, sess.ID); rerr != nil {
+			s.logger.Error("release lease after failed session write", "license_id", lic.ID, "session_id", sess.ID, "err", rerr)
+		}
+		if coditect.IsCode(err, coditect.CodeConflict) && req.InstanceID != "" {
+			// A concurrent acquire with the same instance ID won the race.
+			if g, err := s.reacquire(ctx, lic, req, now); g != nil || err != nil {
+				return g, err
+			}
+		}
+		return nil, fmt.Errorf("create session: %w", err)
+	}
+	return s.grant(lic, sess, true)
+}
+
+// reacquire returns the live session that already holds a seat for the
+// request's instance, extending its lease; nil, nil when there is none.
+func (s *Service) reacquire(ctx context.Context, lic *coditect.License, req AcquireRequest, now time.Time) (*Grant, error) {
+	sess, err := s.store.FindActiveSession(ctx, lic.TenantID, lic.ID, req.Fingerprint, req.InstanceID)
+	if coditect.IsCode(err, coditect.CodeNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("find session: %w", err)
+	}
+	if _, live, err := s.ledger.Lookup(ctx, lic.ID, sess.ID, now); err != nil {
+		return nil, fmt.Errorf("look up lease: %w", err)
+	} else if !live {
+		// The old lease lapsed; close the row so the instance starts afresh.
+		if _, err := s.store.EndSession(ctx, sess.TenantID, sess.ID, coditect.EndExpired, now); err != nil {
+			return nil, fmt.Errorf("end lapsed session: %w", err)
+		}
+		return nil, nil
+	}
+	res, err := s.ledger.Acquire(ctx, coditect.AcquireParams{
+		LicenseID: lic.ID, SessionID: sess.ID, TTL: lic.LeaseTTL(), Limit: lic.Seats, Now: now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("renew lease: %w", err)
+	}
+	if !res.Granted {
+		// It lapsed between Lookup and Acquire and the seat was taken.
+		return nil, exhausted(lic, res, now)
+	}
+	sess.ExpiresAt = res.ExpiresAt
+	sess.LastHeartbeatAt = now
+	s.touch(sess.TenantID, sess.ID, now, res.ExpiresAt)
+	return s.grant(lic, sess, false)
+}
+
+func (s *Service) grant(lic *coditect.License, sess *coditect.Session, created bool) (*Grant, error) {
+	issued := s.now()
+	exp := sess.ExpiresAt
+	if lic.OfflineGraceSeconds > 0 {
+		exp = issued.Add(time.Duration(lic.OfflineGraceSeconds) * time.Second)
+	}
+	if lic.ExpiresAt != nil && exp.After(*lic.ExpiresAt) {
+		exp = *lic.ExpiresAt
+	}
+	lt, err := s.signer.SignLicenseToken(coditect.LicenseClaims{
+		Issuer: s.issuer, LicenseID: lic.ID, TenantID: lic.TenantID, SessionID: sess.ID,
+		Fingerprint: sess.Fingerprint, Seats: lic.Seats, Features: lic.Features,
+		IssuedAt: issued, ExpiresAt: exp,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sign license token: %w", err)
+	}
+	st := s.tokens.Sign(SessionClaims{
+		TenantID: lic.TenantID, LicenseID: lic.ID, SessionID: sess.ID,
+		LeaseTTLSeconds: lic.LeaseTTLSeconds, HeartbeatIntervalSeconds: lic.HeartbeatIntervalSeconds,
+	})
+	return &Grant{Session: sess, License: lic, SessionToken: st, LicenseToken: lt, Created: created}, nil
+}
+
+func exhausted(lic *coditect.License, res coditect.AcquireResult, now time.Time) error {
+	retry := max(time.Second, res.EarliestExpiry.Sub(now))
+	secs := int(math.Ceil(retry.Seconds()))
+	return &coditect.Error{
+		Code:       coditect.CodeSeatsExhausted,
+		Message:    fmt.Sprintf("All %d seats of the license are in use; one frees in at most %d seconds.", lic.Seats, secs),
+		RetryAfter: time.Duration(secs) * time.Second,
+		Extra:      map[string]any{"seats": lic.Seats, "in_use": res.InUse, "retry_after_seconds": secs},
+	}
+}
+
+// License returns the license a key unlocks, or CodeInvalidLicenseKey.
+func (s *Service) License(ctx context.Context, key string) (*coditect.License, error) {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return nil, coditect.Errorf(coditect.CodeInvalidLicenseKey, "A license key is required: send \"Authorization: License <key>\".")
+	}
+	lic, err := s.store.FindLicenseByKeyDigest(ctx, coditect.LicenseKeyDigest(key))
+	if coditect.IsCode(err, coditect.CodeNotFound) {
+		return nil, coditect.Errorf(coditect.CodeInvalidLicenseKey, "The license key is not valid.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find license: %w", err)
+	}
+	return lic, nil
+}
+
+// Status is a license with its live seat count.
+type Status struct {
+	License    *coditect.License
+	SeatsInUse int
+}
+
+// Status returns the license a key unlocks and how many seats are in use.
+func (s *Service) Status(ctx context.Context, key string) (*Status, error) {
+	lic, err := s.License(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.ledger.Count(ctx, lic.ID, s.now())
+	if err != nil {
+		return nil, fmt.Errorf("count leases: %w", err)
+	}
+	return &Status{License: lic, SeatsInUse: n}, nil
+}
+
+// SeatsInUse returns the live lease count of a license.
+func (s *Service) SeatsInUse(ctx context.Context, licenseID string) (int, error) {
+	n, err := s.ledger.Count(ctx, licenseID, s.now())
+	if err != nil {
+		return 0, fmt.Errorf("count leases: %w", err)
+	}
+	return n, nil
+}
+
+// Beat is the outcome of a heartbeat.
+type Beat struct {
+	SessionID                string
+	ExpiresAt                time.Time
+	HeartbeatIntervalSeconds int
+}
+
+// Heartbeat extends a session's lease. It reads nothing from the store
+// while the lease is live and writes nothing: the new expiry is written back
+// in batches by Sweep.
+func (s *Service) Heartbeat(ctx context.Context, sessionID, token string) (*Beat, error) {
+	c, err := s.claims(sessionID, token)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	exp, live, err := s.ledger.Heartbeat(ctx, coditect.HeartbeatParams{
+		LicenseID: c.LicenseID, SessionID: c.SessionID,
+		TTL: time.Duration(c.LeaseTTLSeconds) * time.Second, Now: now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("heartbeat lease: %w", err)
+	}
+	if !live {
+		return nil, s.lost(ctx, c)
+	}
+	s.touch(c.TenantID, c.SessionID, now, exp)
+	return &Beat{SessionID: c.SessionID, ExpiresAt: exp, HeartbeatIntervalSeconds: c.HeartbeatIntervalSeconds}, nil
+}
+
+// lost explains why a lease is gone; reading the store is fine on this rare
+// path.
+func (s *Service) lost(ctx context.Context, c SessionClaims) error {
+	sess, err := s.store.GetSession(ctx, c.TenantID, c.SessionID)
+	if err == nil && sess.EndReason == coditect.EndRevoked {
+		return coditect.Errorf(coditect.CodeSessionRevoked, "The session was revoked by an administrator; acquire a new seat.")
+	} else if err != nil && !coditect.IsCode(err, coditect.CodeNotFound) {
+		s.logger.Warn("read session of a lost lease", "session_id", c.SessionID, "err", err)
+	}
+	return coditect.Errorf(coditect.CodeSessionExpired, "The session has ended or its lease expired; acquire a new seat.")
+}
+
+func (s *Service) claims(sessionID, token string) (SessionClaims, error) {
+	c, err := s.tokens.Verify(token)
+	if err != nil {
+		return c, err
+	}
+	if c.SessionID != sessionID {
+		return c, coditect.Errorf(coditect.CodeInvalidToken, "The session token belongs to another session.")
+	}
+	return c, nil
+}
+
+// Release ends a session on behalf of its client. Releasing an ended
+// session succeeds.
+func (s *Service) Release(ctx context.Context, sessionID, token string) error {
+	c, err := s.claims(sessionID, token)
+	if err != nil {
+		return err
+	}
+	return s.end(ctx, c.TenantID, c.LicenseID, c.SessionID, coditect.EndReleased)
+}
+
+// Revoke ends a session of tenantID on an administrator's behalf; the
+// client's next heartbeat answers session_revoked.
+func (s *Service) Revoke(ctx context.Context, tenantID, sessionID string) error {
+	sess, err := s.store.GetSession(ctx, tenantID, sessionID)
+	if coditect.IsCode(err, coditect.CodeNotFound) {
+		return coditect.Errorf(coditect.CodeSessionNotFound, "Session not found.")
+	} else if err != nil {
+		return fmt.Errorf("get session: %w", err)
+	}
+	return s.end(ctx, sess.TenantID, sess.LicenseID, sess.ID, coditect.EndRevoked)
+}
+
+func (s *Service) end(ctx context.Context, tenantID, licenseID, sessionID string, reason coditect.EndReason) error {
+	// The row is ended first: a lease without a row would hold a seat that
+	// nobody can see, while a row without a lease only waits for the sweeper.
+	if _, err := s.store.EndSession(ctx, tenantID, sessionID, reason, s.now()); coditect.IsCode(err, coditect.CodeNotFound) {
+		return coditect.Errorf(coditect.CodeSessionNotFound, "Session not found.")
+	} else if err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
+	s.mu.Lock()
+	delete(s.touches, sessionID)
+	s.mu.Unlock()
+	if err := s.ledger.Release(ctx, licenseID, sessionID); err != nil {
+		return fmt.Errorf("release lease: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) touch(tenantID, sessionID string, at, exp time.Time) {
+	s.mu.Lock()
+	s.touches[sessionID] = coditect.SessionTouch{TenantID: tenantID, SessionID: sessionID, LastHeartbeatAt: at, ExpiresAt: exp}
+	s.mu.Unlock()
+}
+
+// Flush writes buffered heartbeats back to the store in batches. Heartbeats
+// that fail to be written are kept for the next flush.
+func (s *Service) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	pending := s.touches
+	s.touches = make(map[string]coditect.SessionTouch, len(pending))
+	s.mu.Unlock()
+
+	batch := make([]coditect.SessionTouch, 0, min(len(pending), batchSize))
+	var failed []coditect.SessionTouch
+	write := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if err := s.store.TouchSessions(ctx, batch); err != nil {
+			s.logger.Warn("write back heartbeats", "count", len(batch), "err", err)
+			failed = append(failed, batch...)
+		}
+		batch = batch[:0]
+	}
+	for _, t := range pending {
+		if batch = append(batch, t); len(batch) == batchSize {
+			write()
+		}
+	}
+	write()
+	if len(failed) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	for _, t := range failed {
+		if cur, ok := s.touches[t.SessionID]; !ok || cur.LastHeartbeatAt.Before(t.LastHeartbeatAt) {
+			s.touches[t.SessionID] = t
+		}
+	}
+	s.mu.Unlock()
+	return fmt.Errorf("write back %d heartbeats failed", len(failed))
+}
+
+// Sweep writes buffered heartbeats back, then ends every session whose
+// lease is no longer live with end_reason expired. It returns how many it
+// ended.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	flushErr := s.Flush(ctx)
+	ended := 0
+	for {
+		now := s.now()
+		expired, err := s.store.ListExpiredSessions(ctx, now, batchSize)
+		if err != nil {
+			return ended, fmt.Errorf("list expired sessions: %w", err)
+		}
+		var extend []coditect.SessionTouch
+		for _, sess := range expired {
+			exp, live, err := s.ledger.Lookup(ctx, sess.LicenseID, sess.ID, now)
+			if err != nil {
+				return ended, fmt.Errorf("look up lease: %w", err)
+			}
+			if live {
+				// Heartbeats on another replica kept it alive; record that.
+				extend = append(extend, coditect.SessionTouch{TenantID: sess.TenantID, SessionID: sess.ID, LastHeartbeatAt: sess.LastHeartbeatAt, ExpiresAt: exp})
+				continue
+			}
+			changed, err := s.store.EndSession(ctx, sess.TenantID, sess.ID, coditect.EndExpired, now)
+			if err != nil {
+				return ended, fmt.Errorf("end expired session: %w", err)
+			}
+			if changed {
+				ended++
+			}
+			// A lease revived between Lookup and EndSession must not outlive
+			// its row.
+			if err := s.ledger.Release(ctx, sess.LicenseID, sess.ID); err != nil {
+				return ended, fmt.Errorf("release expired lease: %w", err)
+			}
+		}
+		if len(extend) > 0 {
+			if err := s.store.TouchSessions(ctx, extend); err != nil {
+				return ended, fmt.Errorf("extend live sessions: %w", err)
+			}
+		}
+		if len(expired) < batchSize {
+			return ended, flushErr
+		}
+	}
+}
+
+// Rebuild restores the ledger from the store's active sessions. It must
+// run before the first acquire after the ledger lost its state, so that
+// seats held before the loss stay held.
+func (s *Service) Rebuild(ctx context.Context) (int, error) {
+	restored, after := 0, ""
+	for {
+		page, err := s.store.ListActiveSessions(ctx, after, batchSize)
+		if err != nil {
+			return restored, fmt.Errorf("list active sessions: %w", err)
+		}
+		if len(page) == 0 {
+			return restored, nil
+		}
+		leases := make([]coditect.Lease, len(page))
+		for i, sess := range page {
+			leases[i] = coditect.Lease{LicenseID: sess.LicenseID, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt}
+		}
+		if err := s.ledger.Restore(ctx, leases, s.now()); err != nil {
+			return restored, fmt.Errorf("restore leases: %w", err)
+		}
+		restored += len(page)
+		after = page[len(page)-1].ID
+	}
+}

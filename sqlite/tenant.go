@@ -1,0 +1,36 @@
+package sqlite
+
+import (
+	"context"
+
+	coditect "github.com/coditect/coditect-license"
+	"github.com/coditect/coditect-license/sqlite/internal/sqlcdb"
+)
+
+// CreateTenant inserts t; a taken ID is CodeConflict.
+func (s *Store) CreateTenant(ctx context.Context, t *coditect.Tenant) error {
+	err := s.wq.CreateTenant(ctx, sqlcdb.CreateTenantParams{
+		ID:        t.ID,
+		Name:      t.Name,
+		CreatedAt: millis(t.CreatedAt),
+	})
+	return storeError("create tenant", tenantKind, err)
+}
+
+// GetTenant returns the tenant with the given ID.
+func (s *Store) GetTenant(ctx context.Context, id string) (*coditect.Tenant, error) {
+	row, err := s.rq.GetTenant(ctx, id)
+	if err != nil {
+		return nil, storeError("get tenant", tenantKind, err)
+	}
+	return &coditect.Tenant{ID: row.ID, Name: row.Name, CreatedAt: fromMillis(row.CreatedAt)}, nil
+}
+
+// CountTenants returns the number of tenants in the deployment.
+func (s *Store) CountTenants(ctx context.Context) (int, error) {
+	n, err := s.rq.CountTenants(ctx)
+	if err != nil {
+		return 0, storeError("count tenants", tenantKind, err)
+	}
+	return int(n), nil
+}

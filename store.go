@@ -1,0 +1,78 @@
+package coditect
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the durable source of truth for tenants, users, licenses and the
+// history of sessions. Methods that take a tenantID see only that tenant's
+// rows; the few that do not are narrow cross-tenant paths (key lookup,
+// login, sweeping and rebuild) and say so.
+//
+// Not-found results are *Error with CodeNotFound; uniqueness violations are
+// CodeConflict. Driver errors never cross the store's edge unwrapped.
+type Store interface {
+	TenantStore
+	UserStore
+	LicenseStore
+	SessionStore
+
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the store's resources.
+	Close() error
+}
+
+// TenantStore keeps tenants.
+type TenantStore interface {
+	CreateTenant(ctx context.Context, t *Tenant) error
+	GetTenant(ctx context.Context, id string) (*Tenant, error)
+	CountTenants(ctx context.Context) (int, error)
+}
+
+// UserStore keeps users.
+type UserStore interface {
+	CreateUser(ctx context.Context, u *User) error
+	GetUser(ctx context.Context, tenantID, id string) (*User, error)
+	// FindUserByEmail is the cross-tenant path used by sign-in: emails are
+	// unique across the deployment.
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+}
+
+// LicenseStore keeps licenses.
+type LicenseStore interface {
+	CreateLicense(ctx context.Context, l *License) error
+	GetLicense(ctx context.Context, tenantID, id string) (*License, error)
+	// FindLicenseByKeyDigest is the one cross-tenant path from a license key
+	// (its digest) to its license.
+	FindLicenseByKeyDigest(ctx context.Context, digest string) (*License, error)
+	// ListLicenses returns at most f.Limit licenses, newest first.
+	ListLicenses(ctx context.Context, tenantID string, f LicenseFilter) ([]*License, error)
+}
+
+// SessionStore keeps the history of sessions.
+type SessionStore interface {
+	// CreateSession inserts an active session. A second active session with
+	// the same tenant, license, fingerprint and non-empty instance ID is a
+	// CodeConflict error.
+	CreateSession(ctx context.Context, s *Session) error
+	GetSession(ctx context.Context, tenantID, id string) (*Session, error)
+	// FindActiveSession returns the active session for a license,
+	// fingerprint and instance ID, or CodeNotFound.
+	FindActiveSession(ctx context.Context, tenantID, licenseID, fingerprint, instanceID string) (*Session, error)
+	// ListSessions returns at most f.Limit sessions, newest first.
+	ListSessions(ctx context.Context, tenantID string, f SessionFilter) ([]*Session, error)
+	// EndSession marks an active session ended. It reports false, and
+	// changes nothing, when the session had already ended.
+	EndSession(ctx context.Context, tenantID, id string, reason EndReason, at time.Time) (bool, error)
+	// ListActiveSessions pages through the active sessions of every tenant,
+	// ordered by ID, for rebuilding the ledger.
+	ListActiveSessions(ctx context.Context, afterID string, limit int) ([]*Session, error)
+	// ListExpiredSessions returns up to limit active sessions of any tenant
+	// whose stored expiry is at or before now, for the sweeper.
+	ListExpiredSessions(ctx context.Context, now time.Time, limit int) ([]*Session, error)
+	// TouchSessions writes heartbeats back in one batch; ended sessions are
+	// left unchanged.
+	TouchSessions(ctx context.Context, touches []SessionTouch) error
+}
