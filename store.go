@@ -10,8 +10,15 @@ import (
 // rows; the few that do not are narrow cross-tenant paths (key lookup,
 // login, sweeping and rebuild) and say so.
 //
-// Not-found results are *Error with CodeNotFound; uniqueness violations are
-// CodeConflict. Driver errors never cross the store's edge unwrapped.
+// Not-found results are *Error with CodeNotFound (also when a parent row,
+// such as the tenant or license of a new record, does not exist);
+// uniqueness violations are CodeConflict. Driver errors never cross the
+// store's edge unwrapped.
+//
+// IDs are chosen by the caller and unique across the deployment (UUIDv7:
+// their text order is creation order, which lists and cursors rely on).
+// Times come back in UTC, truncated to the millisecond. Nil features and
+// metadata come back empty.
 type Store interface {
 	TenantStore
 	UserStore

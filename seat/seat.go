@@ -79,9 +79,13 @@ func New(cfg Config) (*Service, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	// Every time the service hands out is in UTC milliseconds, the precision
+	// the stores and the Redis ledger keep, so a response never shows an
+	// expiry that a later read rounds differently.
+	now := func() time.Time { return cfg.Now().UTC().Truncate(time.Millisecond) }
 	return &Service{
 		store: cfg.Store, ledger: cfg.Ledger, signer: cfg.Signer, tokens: cfg.SessionTokens,
-		issuer: cfg.Issuer, now: cfg.Now, newID: cfg.NewID, logger: logger,
+		issuer: cfg.Issuer, now: now, newID: cfg.NewID, logger: logger,
 		touches: make(map[string]coditect.SessionTouch),
 	}, nil
 }
