@@ -40,11 +40,25 @@ type Error struct {
 	// Extra holds additional members of the problem body, e.g. the seat count
 	// of a seats_exhausted refusal.
 	Extra map[string]any
+	// Err is the underlying cause, for logs only; callers never see it.
+	Err error
 }
 
 // Error implements the error interface.
 func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("coditect error: code=%s message=%s: %v", e.Code, e.Message, e.Err)
+	}
 	return fmt.Sprintf("coditect error: code=%s message=%s", e.Code, e.Message)
+}
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Unavailable returns a CodeUnavailable error for a backend that cannot be
+// reached, asking the caller to retry after a second.
+func Unavailable(what string, err error) *Error {
+	return &Error{Code: CodeUnavailable, Message: fmt.Sprintf("The %s is unreachable; try again shortly.", what), RetryAfter: time.Second, Err: err}
 }
 
 // Errorf returns an *Error with the given code and a formatted message.

@@ -2,8 +2,18 @@ package coditect
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrLedgerLost is returned (wrapped) by a ledger call on a license whose
+// state the ledger lost (a Redis flush, a restart without persistence, a
+// failover to an empty replica). The caller must Restore that license from
+// the store's active sessions and try again; until then the ledger refuses
+// to decide, so a lost ledger can never oversell. The in-memory ledger
+// never loses state while its process lives; the server restores it whole
+// at start instead.
+var ErrLedgerLost = errors.New("seat ledger lost the state of this license")
 
 // Lease is one live seat: a session's claim on a license until ExpiresAt.
 type Lease struct {
@@ -65,10 +75,12 @@ type Ledger interface {
 	Count(ctx context.Context, licenseID string, now time.Time) (int, error)
 	// Lookup returns a live lease's expiry; ok is false if it is not live.
 	Lookup(ctx context.Context, licenseID, sessionID string, now time.Time) (expiresAt time.Time, ok bool, err error)
-	// Restore puts leases back after the ledger lost its state, without
-	// checking limits: they were granted before. Expired ones are skipped;
-	// a lease already present keeps the later of the two expiries.
-	Restore(ctx context.Context, leases []Lease, now time.Time) error
+	// Restore puts a license's leases back after the ledger lost its state,
+	// without checking limits: they were granted before. Expired ones are
+	// skipped; a lease already present keeps the later of the two expiries.
+	// Every lease must belong to licenseID (an empty LicenseID means it
+	// does). Afterwards the ledger trusts its state of the license again.
+	Restore(ctx context.Context, licenseID string, leases []Lease, now time.Time) error
 	// Ping reports whether the ledger is reachable.
 	Ping(ctx context.Context) error
 }

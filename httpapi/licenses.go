@@ -44,7 +44,7 @@ type list[T any] struct {
 }
 
 func (s *Server) licenseResponse(r *http.Request, l *coditect.License) (licenseResponse, error) {
-	inUse, err := s.Seats.SeatsInUse(r.Context(), l.ID)
+	inUse, err := s.Seats.SeatsInUse(r.Context(), l.TenantID, l.ID)
 	if err != nil {
 		return licenseResponse{}, err
 	}

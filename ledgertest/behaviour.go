@@ -99,7 +99,7 @@ func testLeaseAtExpiryInstantIsExpired(t *testing.T, l coditect.Ledger) {
 	})
 	t.Run("Restore", func(t *testing.T) {
 		lic := newLicense()
-		if err := l.Restore(t.Context(), []coditect.Lease{{LicenseID: lic, SessionID: session(1), ExpiresAt: now}}, now); err != nil {
+		if err := l.Restore(t.Context(), lic, []coditect.Lease{{LicenseID: lic, SessionID: session(1), ExpiresAt: now}}, now); err != nil {
 			t.Fatalf("Restore: got error %v, want nil", err)
 		}
 		checkCount(t, l, lic, now, 0)
@@ -232,9 +232,9 @@ func testLookupMissesExpiredAndUnknown(t *testing.T, l coditect.Ledger) {
 	checkLookup(t, l, newLicense(), session(1), now, false, time.Time{})
 }
 
-func restore(t *testing.T, l coditect.Ledger, leases []coditect.Lease, now time.Time) {
+func restore(t *testing.T, l coditect.Ledger, licenseID string, leases []coditect.Lease, now time.Time) {
 	t.Helper()
-	if err := l.Restore(t.Context(), leases, now); err != nil {
+	if err := l.Restore(t.Context(), licenseID, leases, now); err != nil {
 		t.Fatalf("Restore: got error %v, want nil", err)
 	}
 }
@@ -245,8 +245,8 @@ func testRestoreIgnoresLimit(t *testing.T, l coditect.Ledger) {
 	for i := range 5 {
 		leases = append(leases, coditect.Lease{LicenseID: lic, SessionID: session(i), ExpiresAt: now.Add(time.Duration(i+1) * time.Second)})
 	}
-	leases = append(leases, coditect.Lease{LicenseID: other, SessionID: session(0), ExpiresAt: now.Add(ttl)})
-	restore(t, l, leases, now)
+	restore(t, l, lic, leases, now)
+	restore(t, l, other, []coditect.Lease{{SessionID: session(0), ExpiresAt: now.Add(ttl)}}, now)
 	checkCount(t, l, lic, now, 5)
 	checkCount(t, l, other, now, 1)
 	for i, le := range leases[:5] {
@@ -259,12 +259,13 @@ func testRestoreIgnoresLimit(t *testing.T, l coditect.Ledger) {
 	res = mustRefuse(t, l, lic, session(9), 3, now.Add(2*time.Second))
 	checkInUse(t, res, 3)
 	mustGrant(t, l, lic, session(9), 3, now.Add(3*time.Second), false)
-	restore(t, l, nil, now)
+	restore(t, l, lic, nil, now)
+	checkCount(t, l, lic, now.Add(3*time.Second), 3)
 }
 
 func testRestoreSkipsExpired(t *testing.T, l coditect.Ledger) {
 	lic, now := newLicense(), base()
-	restore(t, l, []coditect.Lease{
+	restore(t, l, lic, []coditect.Lease{
 		{LicenseID: lic, SessionID: session(1), ExpiresAt: now.Add(-time.Second)},
 		{LicenseID: lic, SessionID: session(2), ExpiresAt: now},
 		{LicenseID: lic, SessionID: session(3), ExpiresAt: now.Add(time.Second)},
@@ -277,7 +278,7 @@ func testRestoreSkipsExpired(t *testing.T, l coditect.Ledger) {
 
 func testRestoredLeasesAreLeases(t *testing.T, l coditect.Ledger) {
 	lic, now := newLicense(), base()
-	restore(t, l, []coditect.Lease{
+	restore(t, l, lic, []coditect.Lease{
 		{LicenseID: lic, SessionID: session(1), ExpiresAt: now.Add(ttl)},
 		{LicenseID: lic, SessionID: session(2), ExpiresAt: now.Add(ttl)},
 	}, now)
@@ -338,4 +339,17 @@ func testPing(t *testing.T, l coditect.Ledger) {
 	if err := l.Ping(t.Context()); err != nil {
 		t.Errorf("Ping: got %v, want nil", err)
 	}
+}
+
+func testRestoreRefusesForeignLeases(t *testing.T, l coditect.Ledger) {
+	lic, other, now := newLicense(), newLicense(), base()
+	err := l.Restore(t.Context(), lic, []coditect.Lease{
+		{LicenseID: lic, SessionID: session(1), ExpiresAt: now.Add(ttl)},
+		{LicenseID: other, SessionID: session(2), ExpiresAt: now.Add(ttl)},
+	}, now)
+	checkInvalidRequest(t, "Restore(foreign lease)", err)
+	checkInvalidRequest(t, "Restore(no license)", l.Restore(t.Context(), "", nil, now))
+	checkInvalidRequest(t, "Restore(no session)", l.Restore(t.Context(), lic, []coditect.Lease{{ExpiresAt: now.Add(ttl)}}, now))
+	checkCount(t, l, lic, now, 0)
+	checkCount(t, l, other, now, 0)
 }

@@ -66,6 +66,7 @@ func Run(t *testing.T, newLedger func(t *testing.T) coditect.Ledger) {
 		{"RestoreIgnoresLimit", testRestoreIgnoresLimit},
 		{"RestoreSkipsExpired", testRestoreSkipsExpired},
 		{"RestoredLeasesAreLeases", testRestoredLeasesAreLeases},
+		{"RestoreRefusesForeignLeases", testRestoreRefusesForeignLeases},
 		{"InvalidAcquireIsRefused", testInvalidAcquireIsRefused},
 		{"InvalidHeartbeatIsRefused", testInvalidHeartbeatIsRefused},
 		{"Ping", testPing},

@@ -180,13 +180,17 @@ func (l *Ledger) Lookup(_ context.Context, licenseID, sessionID string, now time
 	return time.Time{}, false, nil
 }
 
-// Restore puts leases back without checking limits and skips those expired
-// at now. Where the ledger already holds a restored lease, the later expiry
-// wins. Nothing is restored if any lease lacks a license or session ID.
-func (l *Ledger) Restore(_ context.Context, leases []coditect.Lease, now time.Time) error {
+// Restore puts a license's leases back without checking limits and skips
+// those expired at now. Where the ledger already holds a restored lease, the
+// later expiry wins. Nothing is restored if any lease lacks a session ID or
+// belongs to another license.
+func (l *Ledger) Restore(_ context.Context, licenseID string, leases []coditect.Lease, now time.Time) error {
+	if licenseID == "" {
+		return coditect.Errorf(coditect.CodeInvalidRequest, "A license ID is required to restore leases.")
+	}
 	for i, le := range leases {
-		if le.LicenseID == "" || le.SessionID == "" {
-			return coditect.Errorf(coditect.CodeInvalidRequest, "Lease %d to restore lacks a license ID or a session ID.", i)
+		if le.SessionID == "" || (le.LicenseID != "" && le.LicenseID != licenseID) {
+			return coditect.Errorf(coditect.CodeInvalidRequest, "Lease %d to restore lacks a session ID or belongs to another license.", i)
 		}
 	}
 	n := l.now(now)
@@ -195,7 +199,7 @@ func (l *Ledger) Restore(_ context.Context, leases []coditect.Lease, now time.Ti
 		if expires <= n {
 			continue
 		}
-		l.restore(le.LicenseID, le.SessionID, expires)
+		l.restore(licenseID, le.SessionID, expires)
 	}
 	return nil
 }

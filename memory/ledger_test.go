@@ -125,7 +125,7 @@ func TestRestoreKeepsLaterExpiry(t *testing.T) {
 	now := time.Now()
 	acquire(t, l, "lic", "s1", now)
 	acquire(t, l, "lic", "s2", now)
-	err := l.Restore(ctx, []coditect.Lease{
+	err := l.Restore(ctx, "lic", []coditect.Lease{
 		{LicenseID: "lic", SessionID: "s1", ExpiresAt: now.Add(2 * ttl)},
 		{LicenseID: "lic", SessionID: "s2", ExpiresAt: now.Add(ttl / 2)},
 	}, now)
@@ -146,10 +146,18 @@ func TestRestoreRejectsMissingIDs(t *testing.T) {
 	t.Parallel()
 	l := memory.NewLedger()
 	now := time.Now()
-	err := l.Restore(t.Context(), []coditect.Lease{
+	err := l.Restore(t.Context(), "lic", []coditect.Lease{
 		{LicenseID: "lic", SessionID: "s1", ExpiresAt: now.Add(ttl)},
 		{LicenseID: "lic", ExpiresAt: now.Add(ttl)},
 	}, now)
+	if got := coditect.ErrorCode(err); got != coditect.CodeInvalidRequest {
+		t.Errorf("Restore: got code %q, want %q", got, coditect.CodeInvalidRequest)
+	}
+	err = l.Restore(t.Context(), "lic", []coditect.Lease{{LicenseID: "other", SessionID: "s1", ExpiresAt: now.Add(ttl)}}, now)
+	if got := coditect.ErrorCode(err); got != coditect.CodeInvalidRequest {
+		t.Errorf("Restore of a foreign lease: got code %q, want %q", got, coditect.CodeInvalidRequest)
+	}
+	err = l.Restore(t.Context(), "", nil, now)
 	if got := coditect.ErrorCode(err); got != coditect.CodeInvalidRequest {
 		t.Errorf("Restore: got code %q, want %q", got, coditect.CodeInvalidRequest)
 	}
@@ -171,7 +179,7 @@ func TestExtremeTimesSaturate(t *testing.T) {
 		l := memory.NewLedger()
 		now := time.Now()
 		far := time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
-		if err := l.Restore(ctx, []coditect.Lease{{LicenseID: "lic", SessionID: "s1", ExpiresAt: far}}, now); err != nil {
+		if err := l.Restore(ctx, "lic", []coditect.Lease{{LicenseID: "lic", SessionID: "s1", ExpiresAt: far}}, now); err != nil {
 			t.Fatalf("Restore: got error %v, want nil", err)
 		}
 		if exp, ok, _ := l.Lookup(ctx, "lic", "s1", now); !ok || !exp.After(now) {

@@ -24,6 +24,7 @@ type Store interface {
 	CreateSession(ctx context.Context, s *coditect.Session) error
 	GetSession(ctx context.Context, tenantID, id string) (*coditect.Session, error)
 	FindActiveSession(ctx context.Context, tenantID, licenseID, fingerprint, instanceID string) (*coditect.Session, error)
+	ListSessions(ctx context.Context, tenantID string, f coditect.SessionFilter) ([]*coditect.Session, error)
 	EndSession(ctx context.Context, tenantID, id string, reason coditect.EndReason, at time.Time) (bool, error)
 	ListActiveSessions(ctx context.Context, afterID string, limit int) ([]*coditect.Session, error)
 	ListExpiredSessions(ctx context.Context, now time.Time, limit int) ([]*coditect.Session, error)
@@ -160,7 +161,7 @@ func (s *Service) Acquire(ctx context.Context, req AcquireRequest) (*Grant, erro
 		IP: req.IP, Metadata: req.Metadata, Status: coditect.SessionActive,
 		StartedAt: now, LastHeartbeatAt: now,
 	}
-	res, err := s.ledger.Acquire(ctx, coditect.AcquireParams{
+	res, err := s.acquireLease(ctx, lic.TenantID, coditect.AcquireParams{
 		LicenseID: lic.ID, SessionID: sess.ID, TTL: lic.LeaseTTL(), Limit: lic.Seats, Now: now,
 	})
 	if err != nil {
@@ -172,9 +173,7 @@ func (s *Service) Acquire(ctx context.Context, req AcquireRequest) (*Grant, erro
 	sess.ExpiresAt = res.ExpiresAt
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		// The ledger granted a lease the store does not know: give it back.
-		if rerr := s.ledger.Release(context.WithoutCancel(ctx), lic.ID, sess.ID); rerr != nil {
-			s.logger.Error("release lease after failed session write", "license_id", lic.ID, "session_id", sess.ID, "err", rerr)
-		}
+		s.releaseQuietly(ctx, lic.ID, sess.ID)
 		if coditect.IsCode(err, coditect.CodeConflict) && req.InstanceID != "" {
 			// A concurrent acquire with the same instance ID won the race.
 			if g, err := s.reacquire(ctx, lic, req, now); g != nil || err != nil {
@@ -183,7 +182,27 @@ func (s *Service) Acquire(ctx context.Context, req AcquireRequest) (*Grant, erro
 		}
 		return nil, fmt.Errorf("create session: %w", err)
 	}
+	// If the ledger lost its state between the grant and the row write, a
+	// restore from the store may have missed this session and handed its
+	// seat to someone else. Confirm the lease before answering; a restore
+	// triggered here reads the store after the row exists.
+	if _, live, err := s.lookupLease(ctx, lic.TenantID, lic.ID, sess.ID, now); err != nil || !live {
+		if _, eerr := s.store.EndSession(context.WithoutCancel(ctx), sess.TenantID, sess.ID, coditect.EndExpired, now); eerr != nil {
+			s.logger.Error("end unconfirmed session", "session_id", sess.ID, "err", eerr)
+		}
+		s.releaseQuietly(ctx, lic.ID, sess.ID)
+		if err == nil {
+			err = errors.New("lease vanished before it was confirmed")
+		}
+		return nil, coditect.Unavailable("seat ledger", fmt.Errorf("confirm lease: %w", err))
+	}
 	return s.grant(lic, sess, true)
+}
+
+func (s *Service) releaseQuietly(ctx context.Context, licenseID, sessionID string) {
+	if err := s.ledger.Release(context.WithoutCancel(ctx), licenseID, sessionID); err != nil {
+		s.logger.Error("release lease", "license_id", licenseID, "session_id", sessionID, "err", err)
+	}
 }
 
 // reacquire returns the live session that already holds a seat for the
@@ -195,7 +214,7 @@ func (s *Service) reacquire(ctx context.Context, lic *coditect.License, req Acqu
 	} else if err != nil {
 		return nil, fmt.Errorf("find session: %w", err)
 	}
-	if _, live, err := s.ledger.Lookup(ctx, lic.ID, sess.ID, now); err != nil {
+	if _, live, err := s.lookupLease(ctx, lic.TenantID, lic.ID, sess.ID, now); err != nil {
 		return nil, fmt.Errorf("look up lease: %w", err)
 	} else if !live {
 		// The old lease lapsed; close the row so the instance starts afresh.
@@ -204,7 +223,7 @@ func (s *Service) reacquire(ctx context.Context, lic *coditect.License, req Acqu
 		}
 		return nil, nil
 	}
-	res, err := s.ledger.Acquire(ctx, coditect.AcquireParams{
+	res, err := s.acquireLease(ctx, lic.TenantID, coditect.AcquireParams{
 		LicenseID: lic.ID, SessionID: sess.ID, TTL: lic.LeaseTTL(), Limit: lic.Seats, Now: now,
 	})
 	if err != nil {
@@ -282,16 +301,16 @@ func (s *Service) Status(ctx context.Context, key string) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.ledger.Count(ctx, lic.ID, s.now())
+	n, err := s.countLeases(ctx, lic.TenantID, lic.ID)
 	if err != nil {
 		return nil, fmt.Errorf("count leases: %w", err)
 	}
 	return &Status{License: lic, SeatsInUse: n}, nil
 }
 
-// SeatsInUse returns the live lease count of a license.
-func (s *Service) SeatsInUse(ctx context.Context, licenseID string) (int, error) {
-	n, err := s.ledger.Count(ctx, licenseID, s.now())
+// SeatsInUse returns the live lease count of a license of tenantID.
+func (s *Service) SeatsInUse(ctx context.Context, tenantID, licenseID string) (int, error) {
+	n, err := s.countLeases(ctx, tenantID, licenseID)
 	if err != nil {
 		return 0, fmt.Errorf("count leases: %w", err)
 	}
@@ -314,7 +333,7 @@ func (s *Service) Heartbeat(ctx context.Context, sessionID, token string) (*Beat
 		return nil, err
 	}
 	now := s.now()
-	exp, live, err := s.ledger.Heartbeat(ctx, coditect.HeartbeatParams{
+	exp, live, err := s.heartbeatLease(ctx, c.TenantID, coditect.HeartbeatParams{
 		LicenseID: c.LicenseID, SessionID: c.SessionID,
 		TTL: time.Duration(c.LeaseTTLSeconds) * time.Second, Now: now,
 	})
@@ -449,7 +468,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		}
 		var extend []coditect.SessionTouch
 		for _, sess := range expired {
-			exp, live, err := s.ledger.Lookup(ctx, sess.LicenseID, sess.ID, now)
+			exp, live, err := s.lookupLease(ctx, sess.TenantID, sess.LicenseID, sess.ID, now)
 			if err != nil {
 				return ended, fmt.Errorf("look up lease: %w", err)
 			}
@@ -482,27 +501,32 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	}
 }
 
-// Rebuild restores the ledger from the store's active sessions. It must
-// run before the first acquire after the ledger lost its state, so that
-// seats held before the loss stay held.
+// Rebuild restores the whole ledger from the store's active sessions. A
+// ledger that forgets everything when its process ends (the in-memory one)
+// needs it before the first acquire; a ledger that reports lost licenses
+// (Redis) is restored license by license as they are touched instead.
 func (s *Service) Rebuild(ctx context.Context) (int, error) {
+	byLicense := map[string][]coditect.Lease{}
 	restored, after := 0, ""
 	for {
 		page, err := s.store.ListActiveSessions(ctx, after, batchSize)
 		if err != nil {
-			return restored, fmt.Errorf("list active sessions: %w", err)
+			return 0, fmt.Errorf("list active sessions: %w", err)
 		}
-		if len(page) == 0 {
-			return restored, nil
-		}
-		leases := make([]coditect.Lease, len(page))
-		for i, sess := range page {
-			leases[i] = coditect.Lease{LicenseID: sess.LicenseID, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt}
-		}
-		if err := s.ledger.Restore(ctx, leases, s.now()); err != nil {
-			return restored, fmt.Errorf("restore leases: %w", err)
+		for _, sess := range page {
+			byLicense[sess.LicenseID] = append(byLicense[sess.LicenseID], coditect.Lease{LicenseID: sess.LicenseID, SessionID: sess.ID, ExpiresAt: sess.ExpiresAt})
 		}
 		restored += len(page)
+		if len(page) < batchSize {
+			break
+		}
 		after = page[len(page)-1].ID
 	}
+	now := s.now()
+	for licenseID, leases := range byLicense {
+		if err := s.ledger.Restore(ctx, licenseID, leases, now); err != nil {
+			return 0, fmt.Errorf("restore leases: %w", err)
+		}
+	}
+	return restored, nil
 }

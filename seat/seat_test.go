@@ -169,7 +169,7 @@ func TestAcquire(t *testing.T) {
 		if want := e.clock.Now().Add(60 * time.Second); !g2.Session.ExpiresAt.Equal(want) {
 			t.Fatalf("got expiry %v, want %v", g2.Session.ExpiresAt, want)
 		}
-		if n, _ := e.svc.SeatsInUse(context.Background(), l.ID); n != 1 {
+		if n, _ := e.svc.SeatsInUse(context.Background(), e.tenant, l.ID); n != 1 {
 			t.Fatalf("got %d seats in use, want 1", n)
 		}
 		// Another instance on the same machine needs its own seat.
@@ -220,7 +220,7 @@ func TestAcquire(t *testing.T) {
 				t.Fatalf("got sessions %v, want one session for one instance", ids)
 			}
 		}
-		if n, _ := e.svc.SeatsInUse(context.Background(), l.ID); n != 1 {
+		if n, _ := e.svc.SeatsInUse(context.Background(), e.tenant, l.ID); n != 1 {
 			t.Fatalf("got %d seats in use, want 1", n)
 		}
 	})
@@ -272,7 +272,7 @@ func TestAcquire(t *testing.T) {
 		if err == nil {
 			t.Fatal("got nil error, want the store's failure")
 		}
-		if n, _ := e.svc.SeatsInUse(context.Background(), l.ID); n != 0 {
+		if n, _ := e.svc.SeatsInUse(context.Background(), e.tenant, l.ID); n != 0 {
 			t.Fatalf("got %d seats in use, want 0 after the failed write", n)
 		}
 	})
@@ -544,7 +544,7 @@ func TestRebuild(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("got %d restored (%v), want 2", n, err)
 	}
-	if in, _ := svc.SeatsInUse(context.Background(), l.ID); in != 2 {
+	if in, _ := svc.SeatsInUse(context.Background(), e.tenant, l.ID); in != 2 {
 		t.Fatalf("got %d seats in use after rebuild, want 2", in)
 	}
 	_, err = svc.Acquire(context.Background(), seat.AcquireRequest{LicenseKey: key, Fingerprint: "c"})
