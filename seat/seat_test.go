@@ -567,9 +567,10 @@ func TestNewRequiresDependencies(t *testing.T) {
 // failingStore wraps a store, counts calls and fails chosen writes.
 type failingStore struct {
 	seat.Store
-	failCreate bool
-	failTouch  bool
-	calls      atomic.Int64
+	failCreate   bool
+	failTouch    bool
+	beforeCreate func(*coditect.Session)
+	calls        atomic.Int64
 }
 
 var errInjected = errors.New("injected store failure")
@@ -578,6 +579,9 @@ func (f *failingStore) CreateSession(ctx context.Context, s *coditect.Session) e
 	f.calls.Add(1)
 	if f.failCreate {
 		return errInjected
+	}
+	if f.beforeCreate != nil {
+		f.beforeCreate(s)
 	}
 	return f.Store.CreateSession(ctx, s)
 }
