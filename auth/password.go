@@ -48,14 +48,17 @@ func VerifyPassword(hash, pw string) (bool, error) {
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errors.New("not an argon2id hash")
 	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+	if parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
 		return false, errors.New("unsupported argon2 version")
 	}
 	var mem, iter uint32
 	var threads uint8
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &iter, &threads); err != nil {
 		return false, fmt.Errorf("parse argon2 parameters: %w", err)
+	}
+	// Sscanf ignores trailing input: only the canonical form is a PHC string.
+	if parts[3] != fmt.Sprintf("m=%d,t=%d,p=%d", mem, iter, threads) {
+		return false, errors.New("malformed argon2 parameters")
 	}
 	if mem == 0 || mem > 1<<22 || iter == 0 || iter > 16 || threads == 0 {
 		return false, errors.New("argon2 parameters out of range")

@@ -61,11 +61,16 @@ func (t *Tokens) Issue(p Principal) (string, time.Duration, error) {
 	return s, t.TTL, nil
 }
 
-// Verify checks an access token: algorithm pinned to EdDSA, known key ID,
-// issuer, audience, expiry and not-before. Any failure is CodeInvalidToken.
+// Verify checks an access token: algorithm pinned to EdDSA, type at+jwt,
+// known key ID, issuer, audience, expiry and not-before. Any failure is
+// CodeInvalidToken.
 func (t *Tokens) Verify(token string) (Principal, error) {
 	var claims AccessClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(tok *jwt.Token) (any, error) {
+		// RFC 9068 §4: refuse any other JWT signed with this key.
+		if typ, _ := tok.Header["typ"].(string); typ != AccessTokenType && typ != "application/"+AccessTokenType {
+			return nil, fmt.Errorf("token type %q is not %s", typ, AccessTokenType)
+		}
 		if kid, _ := tok.Header["kid"].(string); kid != t.KeyID {
 			return nil, fmt.Errorf("unknown key id %q", kid)
 		}

@@ -44,10 +44,16 @@ func NewKey(priv ed25519.PrivateKey) *Key {
 // LoadOrCreateKey reads a PKCS #8 PEM Ed25519 key from path, creating it
 // with mode 0600 (and its directory with 0700) when it does not exist.
 func LoadOrCreateKey(path string) (*Key, error) {
-	b, err := os.ReadFile(path)
+	k, err := loadKey(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return createKey(path)
-	} else if err != nil {
+	}
+	return k, err
+}
+
+func loadKey(path string) (*Key, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
 		return nil, fmt.Errorf("read key: %w", err)
 	}
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
@@ -77,54 +83,79 @@ func createKey(path string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marshal key: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create key dir: %w", err)
-	}
-	// O_EXCL: two processes starting at once must not overwrite each other.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return LoadOrCreateKey(path)
-	} else if err != nil {
+	created, err := createFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	if err != nil {
 		return nil, fmt.Errorf("create key file: %w", err)
-	}
-	if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("write key file: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("write key file: %w", err)
+	} else if !created {
+		// Not LoadOrCreateKey: a dangling symlink would make it recurse forever.
+		return loadKey(path)
 	}
 	return NewKey(priv), nil
 }
 
 // LoadOrCreateSecret reads a random secret of n bytes from path, creating it
-// with mode 0600 when it does not exist.
+// with mode 0600 (and its directory with 0700) when it does not exist. Like
+// a key, a secret file others can read is refused.
 func LoadOrCreateSecret(path string, n int) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		if len(b) < n {
-			return nil, fmt.Errorf("secret file %s holds %d bytes, want %d", path, len(b), n)
-		}
-		return b, nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("read secret: %w", err)
+	b, err := loadSecret(path, n)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return b, err
 	}
 	b = make([]byte, n)
 	_, _ = rand.Read(b)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create secret dir: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return LoadOrCreateSecret(path, n)
-	} else if err != nil {
+	created, err := createFile(path, b)
+	if err != nil {
 		return nil, fmt.Errorf("create secret file: %w", err)
+	} else if !created {
+		// Not LoadOrCreateSecret: a dangling symlink would make it recurse forever.
+		return loadSecret(path, n)
 	}
-	if _, err := f.Write(b); err != nil {
+	return b, nil
+}
+
+func loadSecret(path string, n int) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("secret file %s is readable by others (mode %v); run chmod 600 on it", path, fi.Mode().Perm())
+	}
+	if len(b) < n {
+		return nil, fmt.Errorf("secret file %s holds %d bytes, want %d", path, len(b), n)
+	}
+	return b, nil
+}
+
+// createFile creates path holding data, with mode 0600 and its directory
+// with 0700. It reports false, and writes nothing, when path already exists.
+func createFile(path string, data []byte) (bool, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return false, err
+	}
+	// CreateTemp uses mode 0600.
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return false, err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("write secret: %w", err)
+		return false, err
 	}
-	return b, f.Close()
+	if err := f.Close(); err != nil {
+		return false, err
+	}
+	// Link, unlike O_EXCL on path itself, publishes the file complete: two
+	// processes starting at once neither overwrite each other nor read a
+	// half-written file.
+	if err := os.Link(f.Name(), path); errors.Is(err, fs.ErrExist) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // JWK is one public key of a JSON Web Key Set (RFC 8037 OKP key).
