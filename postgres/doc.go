@@ -1,0 +1,72 @@
+// Package postgres implements coditect.Store on PostgreSQL through pgx, with
+// row-level security keeping every tenant's rows apart. It is the scale-out
+// twin of package sqlite: the same behaviour (one conformance suite,
+// storetest, proves it), the same sqlc query names, its own SQL.
+//
+// Statements live in queries/*.sql and are compiled by sqlc into
+// internal/sqlcdb; the schema lives in migrations/*.sql and is applied by
+// goose when the store opens, under a session advisory lock so that
+// replicas starting together migrate once.
+//
+// # Roles and row-level security
+//
+// Two roles are involved. The user of Config.URL owns the schema: it runs
+// the migrations and owns the tables and the SECURITY DEFINER functions.
+// The application role (Config.AppRole, coditect_app unless set) owns
+// nothing and has no BYPASSRLS; every pooled connection switches to it with
+// SET ROLE as soon as it connects, so every statement of the store runs as
+// that role. Row-level security is checked against the current role, so
+// this holds even when the login user is a superuser (as postgres is on a
+// development machine), and Open refuses to run when the role would bypass
+// the policies after all.
+//
+// SET ROLE guards against the failure row-level security is here for: a
+// statement that forgets its tenant. It is no guard against injected SQL,
+// since a session may RESET ROLE to its login user; the dedicated login
+// role below closes that too, as its login user is itself bound by the
+// policies.
+//
+// Every table is ENABLE and FORCE ROW LEVEL SECURITY with a policy that
+// admits, for reading and writing, only rows whose tenant_id is the
+// transaction's app.tenant_id. Each tenant-scoped method runs in a
+// transaction that first calls set_config('app.tenant_id', $1, true): the
+// setting is transaction-local, so a pooled connection never carries one
+// request's tenant into the next. A statement that forgot its tenant filter
+// would still see and change that tenant's rows only.
+//
+// The few cross-tenant paths of coditect.Store go through SECURITY DEFINER
+// functions that the migration creates with a fixed search_path and that
+// only coditect_app may execute: a key digest or an email resolves to a
+// (tenant, ID) pair only, and the row is then read in that tenant's
+// transaction; counting tenants returns a number; the sweeper's and the
+// ledger rebuild's lists return the active sessions they need. Writes have
+// no cross-tenant path: TouchSessions, whose batches span tenants, runs one
+// UPDATE over unnested arrays per tenant, each in that tenant's
+// transaction (PostgreSQL refuses COPY into tables under row-level
+// security; unnest is one round trip as well).
+//
+// The schema's unique indexes on email and key digest are deployment-wide
+// on purpose (sign-in and key lookup happen before the tenant is known), so
+// a duplicate in another tenant is still a conflict. Sharding by tenant_id
+// (Citus) would need them moved to a reference table.
+//
+// # Setting up the roles
+//
+// The migration creates coditect_app when it is missing and grants it to
+// the migrating user (a superuser needs no grant). Creating a role and
+// granting it takes a superuser or, on a managed service, a user with
+// CREATEROLE; the owner needs no other special privilege. The simplest
+// deployment therefore logs in as the owner and lets the store SET ROLE.
+//
+// A deployment that does not want the application to log in as the owner
+// at all migrates once with the owner's URL and then gives the servers a
+// login role that is only a member of coditect_app:
+//
+//	CREATE ROLE coditect_login LOGIN PASSWORD '...' IN ROLE coditect_app;
+//
+// Opened with that role's URL, the store finds no migration pending (the
+// version table is readable by coditect_app), takes no lock and needs no
+// ownership; SET ROLE coditect_app then drops to the application role as
+// before. AppRole may name any other role that is a member of coditect_app
+// and does not bypass row-level security.
+package postgres

@@ -1,0 +1,33 @@
+-- name: CreateLicense :exec
+INSERT INTO licenses (
+    tenant_id, id, name, status, seats, expires_at, features,
+    lease_ttl_seconds, heartbeat_interval_seconds, offline_grace_seconds,
+    key_digest, key_prefix, metadata, created_at, updated_at
+) VALUES (
+    @tenant_id, @id, @name, @status, @seats, @expires_at, @features,
+    @lease_ttl_seconds, @heartbeat_interval_seconds, @offline_grace_seconds,
+    @key_digest, @key_prefix, @metadata, @created_at, @updated_at
+);
+
+-- name: GetLicense :one
+SELECT * FROM licenses
+WHERE tenant_id = @tenant_id AND id = @id;
+
+-- FindLicenseByKeyDigest resolves a key digest to its license's tenant and
+-- ID through the SECURITY DEFINER function; the license is then read with
+-- GetLicense inside that tenant's transaction.
+-- name: FindLicenseByKeyDigest :one
+SELECT f.tenant_id::text AS tenant_id, f.license_id::text AS id
+FROM find_license_by_key_digest(@key_digest::text) AS f;
+
+-- ListLicenses pages newest first; empty filter arguments match everything.
+-- strpos, not LIKE, so that % and _ in q are plain characters with nothing
+-- to escape.
+-- name: ListLicenses :many
+SELECT * FROM licenses
+WHERE tenant_id = @tenant_id
+  AND (@q::text = '' OR strpos(lower(name), lower(@q::text)) > 0 OR key_prefix = @q::text)
+  AND (@status::text = '' OR status = @status::text)
+  AND (@after::text = '' OR id < @after::text)
+ORDER BY id DESC
+LIMIT @row_limit;

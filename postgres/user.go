@@ -1,0 +1,78 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	coditect "github.com/coditect/coditect-license"
+	"github.com/coditect/coditect-license/postgres/internal/sqlcdb"
+)
+
+// CreateUser inserts u. The email is stored as given, so callers pass it
+// through coditect.NormalizeEmail first; a taken ID or email (in any
+// tenant) is CodeConflict, an unknown tenant CodeNotFound.
+func (s *Store) CreateUser(ctx context.Context, u *coditect.User) error {
+	err := s.tenantQueries(ctx, u.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
+		return q.CreateUser(ctx, sqlcdb.CreateUserParams{
+			TenantID:      u.TenantID,
+			ID:            u.ID,
+			Email:         u.Email,
+			PasswordHash:  u.PasswordHash,
+			Role:          string(u.Role),
+			PlatformAdmin: u.PlatformAdmin,
+			Disabled:      u.Disabled,
+			CreatedAt:     stored(u.CreatedAt),
+		})
+	})
+	return storeError("create user", userKind, err)
+}
+
+// GetUser returns a user of the tenant.
+func (s *Store) GetUser(ctx context.Context, tenantID, id string) (*coditect.User, error) {
+	var row sqlcdb.User
+	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
+		row, err = q.GetUser(ctx, sqlcdb.GetUserParams{TenantID: tenantID, ID: id})
+		return err
+	})
+	if err != nil {
+		return nil, storeError("get user", userKind, err)
+	}
+	return userFromRow(row), nil
+}
+
+// FindUserByEmail returns the user with the given email in any tenant. The
+// find_user_by_email function yields only the user's tenant and ID; the
+// user is read in that tenant's transaction.
+func (s *Store) FindUserByEmail(ctx context.Context, email string) (*coditect.User, error) {
+	var row sqlcdb.User
+	err := s.inTx(ctx, pgx.ReadOnly, func(tx pgx.Tx) error {
+		q := s.q.WithTx(tx)
+		key, err := q.FindUserByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		if err := q.SetTenant(ctx, key.TenantID); err != nil {
+			return err
+		}
+		row, err = q.GetUser(ctx, sqlcdb.GetUserParams(key))
+		return err
+	})
+	if err != nil {
+		return nil, storeError("find user by email", userKind, err)
+	}
+	return userFromRow(row), nil
+}
+
+func userFromRow(row sqlcdb.User) *coditect.User {
+	return &coditect.User{
+		ID:            row.ID,
+		TenantID:      row.TenantID,
+		Email:         row.Email,
+		PasswordHash:  row.PasswordHash,
+		Role:          coditect.Role(row.Role),
+		PlatformAdmin: row.PlatformAdmin,
+		Disabled:      row.Disabled,
+		CreatedAt:     stored(row.CreatedAt),
+	}
+}
