@@ -15,19 +15,24 @@ import (
 // Config is the server's whole configuration. Every field has a flag and a
 // CODITECT_* environment variable (the flag wins).
 type Config struct {
-	Listen          string
-	DataDir         string
-	Database        string
-	Redis           string
-	LogLevel        string
-	LogFormat       string
-	AdminEmail      string
-	AdminPassword   string
-	Issuer          string
-	AccessTokenTTL  time.Duration
-	SweepInterval   time.Duration
-	ShutdownTimeout time.Duration
-	TrustProxy      bool
+	Listen   string
+	DataDir  string
+	Database string
+	Redis    string
+	// RedisAllowEviction starts the server even when Redis may evict keys.
+	RedisAllowEviction bool
+	RedisPoolSize      int
+	RedisTimeout       time.Duration
+	DatabaseMaxConns   int
+	LogLevel           string
+	LogFormat          string
+	AdminEmail         string
+	AdminPassword      string
+	Issuer             string
+	AccessTokenTTL     time.Duration
+	SweepInterval      time.Duration
+	ShutdownTimeout    time.Duration
+	TrustProxy         bool
 }
 
 // DefaultConfig returns the embedded default: SQLite and an in-memory ledger
@@ -42,6 +47,7 @@ func DefaultConfig() Config {
 		AccessTokenTTL:  15 * time.Minute,
 		SweepInterval:   5 * time.Second,
 		ShutdownTimeout: 15 * time.Second,
+		RedisTimeout:    time.Second,
 	}
 }
 
@@ -58,8 +64,12 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.SetOutput(out)
 	fs.StringVar(&c.Listen, "listen", c.Listen, "address to listen on (host:port)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite file and the server's keys")
-	fs.StringVar(&c.Database, "database", c.Database, "durable store: sqlite:PATH (default sqlite:DATA_DIR/coditect.db)")
-	fs.StringVar(&c.Redis, "redis", c.Redis, "Redis URL for the seat ledger (unset: in-memory ledger)")
+	fs.StringVar(&c.Database, "database", c.Database, "durable store: sqlite:PATH (default sqlite:DATA_DIR/coditect.db) or postgres://URL")
+	fs.IntVar(&c.DatabaseMaxConns, "database-max-conns", c.DatabaseMaxConns, "PostgreSQL pool size (0: the driver's default)")
+	fs.StringVar(&c.Redis, "redis", c.Redis, "Redis URL for the seat ledger: redis://, rediss://, redis+cluster://h1:p1,h2:p2 (unset: in-memory ledger)")
+	fs.BoolVar(&c.RedisAllowEviction, "redis-allow-eviction", c.RedisAllowEviction, "start even if Redis' maxmemory-policy can evict seat state (unsafe)")
+	fs.IntVar(&c.RedisPoolSize, "redis-pool-size", c.RedisPoolSize, "Redis connections per node (0: the client's default)")
+	fs.DurationVar(&c.RedisTimeout, "redis-timeout", c.RedisTimeout, "Redis dial, read and write timeout")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "email of the first owner, created on an empty store")
@@ -111,11 +121,17 @@ func (c *Config) Validate() error {
 	if c.Database == "" {
 		c.Database = "sqlite:" + filepath.Join(c.DataDir, "coditect.db")
 	}
-	if !strings.HasPrefix(c.Database, "sqlite:") {
-		return fmt.Errorf("--database %q: only sqlite:PATH is supported by this build", redactURL(c.Database))
+	if !strings.HasPrefix(c.Database, "sqlite:") && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		return fmt.Errorf("--database %q: want sqlite:PATH or postgres://URL", redactURL(c.Database))
 	}
-	if c.Redis != "" {
-		return errors.New("--redis: the Redis seat ledger is not available in this build; leave it unset for the in-memory ledger")
+	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") && !strings.HasPrefix(c.Redis, "redis+cluster://") {
+		return fmt.Errorf("--redis %q: want redis://, rediss:// or redis+cluster:// (unset for the in-memory ledger)", redactURL(c.Redis))
+	}
+	if c.RedisPoolSize < 0 || c.DatabaseMaxConns < 0 {
+		return errors.New("--redis-pool-size and --database-max-conns must not be negative")
+	}
+	if c.RedisTimeout < 10*time.Millisecond {
+		return fmt.Errorf("--redis-timeout %v: want at least 10ms", c.RedisTimeout)
 	}
 	if _, err := c.level(); err != nil {
 		return err
@@ -154,7 +170,9 @@ func (c Config) LogValue() slog.Value {
 	}
 	return slog.GroupValue(
 		slog.String("listen", c.Listen), slog.String("data_dir", c.DataDir),
-		slog.String("database", redactURL(c.Database)), slog.String("redis", redactURL(c.Redis)),
+		slog.String("database", redactURL(c.Database)), slog.Int("database_max_conns", c.DatabaseMaxConns),
+		slog.String("redis", redactURL(c.Redis)), slog.Bool("redis_allow_eviction", c.RedisAllowEviction),
+		slog.Int("redis_pool_size", c.RedisPoolSize), slog.Duration("redis_timeout", c.RedisTimeout),
 		slog.String("log_level", c.LogLevel), slog.String("log_format", c.LogFormat),
 		slog.String("admin_email", c.AdminEmail), slog.String("admin_password", pw),
 		slog.String("issuer", c.Issuer), slog.Duration("access_token_ttl", c.AccessTokenTTL),
@@ -163,8 +181,17 @@ func (c Config) LogValue() slog.Value {
 	)
 }
 
-// redactURL hides the password of a URL-shaped setting.
+// redactURL hides the passwords of a URL-shaped setting, also in a
+// comma-separated list of URLs.
 func redactURL(s string) string {
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		parts[i] = redactOne(p)
+	}
+	return strings.Join(parts, ",")
+}
+
+func redactOne(s string) string {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
 		return s

@@ -63,19 +63,21 @@ func TestParseConfig(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		"listen without port":     {[]string{"--listen", "localhost"}, nil, "--listen"},
-		"empty data dir":          {[]string{"--data-dir", ""}, nil, "--data-dir"},
-		"unknown database":        {[]string{"--database", "mysql://u:secret@h/db"}, nil, "u:********@h"},
-		"redis not in this build": {[]string{"--redis", "redis://127.0.0.1:6379"}, nil, "--redis"},
-		"bad log level":           {[]string{"--log-level", "loud"}, nil, "--log-level"},
-		"bad log format":          {[]string{"--log-format", "xml"}, nil, "--log-format"},
-		"email without password":  {[]string{"--admin-email", "a@b.c"}, nil, "go together"},
-		"token ttl too short":     {[]string{"--access-token-ttl", "1s"}, nil, "--access-token-ttl"},
-		"sweep too often":         {[]string{"--sweep-interval", "1ms"}, nil, "--sweep-interval"},
-		"zero shutdown timeout":   {[]string{"--shutdown-timeout", "0s"}, nil, "--shutdown-timeout"},
-		"bad env duration":        {nil, map[string]string{"CODITECT_SWEEP_INTERVAL": "soon"}, "CODITECT_SWEEP_INTERVAL"},
-		"stray argument":          {[]string{"serve"}, nil, "unexpected argument"},
-		"unknown flag":            {[]string{"--nope"}, nil, "not defined"},
+		"listen without port":    {[]string{"--listen", "localhost"}, nil, "--listen"},
+		"empty data dir":         {[]string{"--data-dir", ""}, nil, "--data-dir"},
+		"unknown database":       {[]string{"--database", "mysql://u:secret@h/db"}, nil, "u:********@h"},
+		"unknown redis scheme":   {[]string{"--redis", "memcached://127.0.0.1:11211"}, nil, "--redis"},
+		"negative pool size":     {[]string{"--redis-pool-size", "-1"}, nil, "negative"},
+		"tiny redis timeout":     {[]string{"--redis-timeout", "1ms"}, nil, "--redis-timeout"},
+		"bad log level":          {[]string{"--log-level", "loud"}, nil, "--log-level"},
+		"bad log format":         {[]string{"--log-format", "xml"}, nil, "--log-format"},
+		"email without password": {[]string{"--admin-email", "a@b.c"}, nil, "go together"},
+		"token ttl too short":    {[]string{"--access-token-ttl", "1s"}, nil, "--access-token-ttl"},
+		"sweep too often":        {[]string{"--sweep-interval", "1ms"}, nil, "--sweep-interval"},
+		"zero shutdown timeout":  {[]string{"--shutdown-timeout", "0s"}, nil, "--shutdown-timeout"},
+		"bad env duration":       {nil, map[string]string{"CODITECT_SWEEP_INTERVAL": "soon"}, "CODITECT_SWEEP_INTERVAL"},
+		"stray argument":         {[]string{"serve"}, nil, "unexpected argument"},
+		"unknown flag":           {[]string{"--nope"}, nil, "not defined"},
 	} {
 		t.Run("refuses "+name, func(t *testing.T) {
 			_, err := ParseConfig(tc.args, env(tc.env), &bytes.Buffer{})

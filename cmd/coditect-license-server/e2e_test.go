@@ -256,8 +256,17 @@ func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server binary")
 	}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			testEndToEnd(t, b.args(t))
+		})
+	}
+}
+
+func testEndToEnd(t *testing.T, args []string) {
 	dataDir := t.TempDir()
-	srv := startServer(t, dataDir)
+	srv := startServer(t, dataDir, args...)
 	admin := srv.login()
 	licID, key := srv.createLicense(admin, map[string]any{"name": "Acme CAD", "seats": 3, "lease_ttl_seconds": 60})
 	lic := "License " + key
@@ -403,7 +412,7 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("held seats survive a restart", func(t *testing.T) {
 		srv.stop()
-		srv2 := startServer(t, dataDir)
+		srv2 := startServer(t, dataDir, args...)
 		r := srv2.do("POST", "/api/v1/sessions", lic, acquireBody("after-restart", ""))
 		wantProblem(t, r, http.StatusConflict, "seats_exhausted")
 		st := srv2.do("GET", "/api/v1/license", lic, nil)

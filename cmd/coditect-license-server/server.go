@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -21,10 +20,8 @@ import (
 	"github.com/coditect/coditect-license/auth"
 	"github.com/coditect/coditect-license/docs/api"
 	"github.com/coditect/coditect-license/httpapi"
-	"github.com/coditect/coditect-license/memory"
 	"github.com/coditect/coditect-license/seat"
 	"github.com/coditect/coditect-license/signing"
-	"github.com/coditect/coditect-license/sqlite"
 	"github.com/google/uuid"
 )
 
@@ -42,8 +39,8 @@ type Main struct {
 	Now func() time.Time
 
 	logger *slog.Logger
-	store  *sqlite.Store
-	ledger coditect.Ledger
+	store  coditect.Store
+	ledger *ledger
 	seats  *seat.Service
 	ln     net.Listener
 	http   *http.Server
@@ -76,11 +73,15 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
-	store, err := sqlite.Open(ctx, strings.TrimPrefix(m.Config.Database, "sqlite:"))
+	store, err := openStore(ctx, m.Config)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
 	m.store = store
+	m.ledger, err = openLedger(ctx, m.Config, m.logger)
+	if err != nil {
+		return fmt.Errorf("open seat ledger: %w", err)
+	}
 
 	keyDir := filepath.Join(m.Config.DataDir, "keys")
 	licenseKey, err := signing.LoadOrCreateKey(filepath.Join(keyDir, "license-signing.pem"))
@@ -100,7 +101,6 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 
-	m.ledger = memory.NewLedger()
 	m.seats, err = seat.New(seat.Config{
 		Store: store, Ledger: m.ledger, Signer: &signing.LicenseSigner{Key: licenseKey},
 		SessionTokens: tokens, Issuer: m.Config.Issuer, Now: m.Now, NewID: newID, Logger: m.logger,
@@ -108,13 +108,16 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The ledger is rebuilt before the listener exists, so no acquire can
-	// ever see an empty ledger while seats are held.
-	n, err := m.seats.Rebuild(ctx)
-	if err != nil {
-		return fmt.Errorf("rebuild seat ledger: %w", err)
+	// An in-memory ledger is rebuilt before the listener exists, so no
+	// acquire can ever see it empty while seats are held. Redis restores
+	// lost licenses one by one as they are touched.
+	if m.ledger.rebuildAtStart {
+		n, err := m.seats.Rebuild(ctx)
+		if err != nil {
+			return fmt.Errorf("rebuild seat ledger: %w", err)
+		}
+		m.logger.Info("seat ledger rebuilt from the store", "active_sessions", n)
 	}
-	m.logger.Info("seat ledger rebuilt from the store", "active_sessions", n)
 
 	bootstrap, err := m.bootstrap(ctx)
 	if err != nil {
@@ -198,7 +201,11 @@ func (m *Main) bootstrap(ctx context.Context) (*firstOwner, error) {
 		ID: newID(), TenantID: t.ID, Email: email, PasswordHash: hash,
 		Role: coditect.RoleOwner, PlatformAdmin: true, CreatedAt: now,
 	}
-	if err := m.store.CreateUser(ctx, u); err != nil {
+	if err := m.store.CreateUser(ctx, u); coditect.IsCode(err, coditect.CodeConflict) {
+		// Another replica starting at the same moment created the owner.
+		m.logger.Warn("the first owner already exists; another replica bootstrapped the store", "email", email)
+		return nil, nil
+	} else if err != nil {
 		return nil, err
 	}
 	m.logger.Info("created the first tenant and its owner", "tenant_id", t.ID, "email", email)
@@ -292,6 +299,9 @@ func (m *Main) Close() error {
 		if err := m.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if m.ledger != nil {
+		errs = append(errs, m.ledger.close())
 	}
 	if m.store != nil {
 		errs = append(errs, m.store.Close())
