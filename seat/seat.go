@@ -69,6 +69,8 @@ type Service struct {
 
 	mu      sync.Mutex
 	touches map[string]coditect.SessionTouch // heartbeats waiting for write-back
+
+	instances keyedMutex // serialises acquires of one instance on this replica
 }
 
 // New returns a Service; every dependency in cfg is required.
@@ -149,6 +151,11 @@ func (s *Service) Acquire(ctx context.Context, req AcquireRequest) (*Grant, erro
 		return nil, err
 	}
 	if req.InstanceID != "" {
+		// Concurrent acquires of one instance would each take a seat until
+		// all but one lost the race on the row; one at a time, the later ones
+		// find the first one's session instead.
+		unlock := s.instances.Lock(lic.ID + "\x00" + req.Fingerprint + "\x00" + req.InstanceID)
+		defer unlock()
 		if g, err := s.reacquire(ctx, lic, req, now); g != nil || err != nil {
 			return g, err
 		}
@@ -168,6 +175,12 @@ func (s *Service) Acquire(ctx context.Context, req AcquireRequest) (*Grant, erro
 		return nil, fmt.Errorf("acquire lease: %w", err)
 	}
 	if !res.Granted {
+		if req.InstanceID != "" {
+			// Another replica may have just given this instance its seat.
+			if g, err := s.reacquire(ctx, lic, req, now); g != nil || err != nil {
+				return g, err
+			}
+		}
 		return nil, exhausted(lic, res, now)
 	}
 	sess.ExpiresAt = res.ExpiresAt
