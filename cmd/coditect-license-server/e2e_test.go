@@ -40,7 +40,13 @@ func serverBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "coditect-license-server")
-		out, err := exec.Command("go", "build", "-race", "-o", binPath, ".").CombinedOutput()
+		args := []string{"build", "-race", "-o", binPath, "."}
+		if os.Getenv("CODITECT_E2E_COVERDIR") != "" {
+			// make cover: the binary writes its coverage there, so what the
+			// end-to-end tests exercise counts too.
+			args = []string{"build", "-cover", "-coverpkg=github.com/coditect/coditect-license/...", "-o", binPath, "."}
+		}
+		out, err := exec.Command("go", args...).CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -71,6 +77,9 @@ func startServer(t *testing.T, dataDir string, extraArgs ...string) *process {
 	args := append([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--sweep-interval", "500ms"}, extraArgs...)
 	cmd := exec.Command(serverBinary(t), args...)
 	cmd.Env = append(os.Environ(), "CODITECT_ADMIN_EMAIL="+adminEmail, "CODITECT_ADMIN_PASSWORD="+adminPassword)
+	if dir := os.Getenv("CODITECT_E2E_COVERDIR"); dir != "" {
+		cmd.Env = append(cmd.Env, "GOCOVERDIR="+dir)
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
