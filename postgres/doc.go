@@ -21,10 +21,12 @@
 // the policies after all.
 //
 // SET ROLE guards against the failure row-level security is here for: a
-// statement that forgets its tenant. It is no guard against injected SQL,
-// since a session may RESET ROLE to its login user; the dedicated login
-// role below closes that too, as its login user is itself bound by the
-// policies.
+// statement that forgets its tenant. It is no guard against injected SQL:
+// a session may RESET ROLE to its login user. The dedicated login role
+// below removes that escalation, but SQL running as the app role can still
+// set app.tenant_id itself, so row-level security protects against bugs,
+// not against an attacker who can run arbitrary SQL; keeping SQL static
+// (sqlc, no strings assembled at run time) is what keeps that out.
 //
 // Every table is ENABLE and FORCE ROW LEVEL SECURITY with a policy that
 // admits, for reading and writing, only rows whose tenant_id is the
