@@ -12,6 +12,7 @@ import (
 
 	"github.com/coditect/coditect-license"
 	"github.com/coditect/coditect-license/ledgertest"
+	"github.com/coditect/coditect-license/ratelimittest"
 	"github.com/coditect/coditect-license/redis"
 )
 
@@ -75,6 +76,12 @@ func TestCluster(t *testing.T) {
 	t.Run("Conformance", func(t *testing.T) {
 		ledgertest.Run(t, func(t *testing.T) coditect.Ledger {
 			return restoring{newLedger(t, client, true)}
+		})
+	})
+
+	t.Run("RateLimiterConformance", func(t *testing.T) {
+		ratelimittest.Run(t, func(t *testing.T) coditect.RateLimiter {
+			return redis.NewRateLimiter(client, redis.Options{Prefix: newPrefix(t, client), ClientTime: true})
 		})
 	})
 
