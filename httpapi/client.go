@@ -79,9 +79,20 @@ func (s *Server) clientIP(r *http.Request) string {
 	return host
 }
 
+// limitKey charges a license-key request to its client IP and its key.
+func (s *Server) limitKey(w http.ResponseWriter, r *http.Request, key string) error {
+	if err := s.limit(w, r, "ip", s.clientIP(r), s.Limits.ClientIP); err != nil {
+		return err
+	}
+	return s.limit(w, r, "key", coditect.LicenseKeyDigest(key), s.Limits.LicenseKey)
+}
+
 func (s *Server) acquire(w http.ResponseWriter, r *http.Request) error {
 	key, err := licenseKey(r)
 	if err != nil {
+		return err
+	}
+	if err := s.limitKey(w, r, key); err != nil {
 		return err
 	}
 	var body acquireBody
@@ -120,6 +131,9 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.limit(w, r, "session", r.PathValue("session_id"), s.Limits.Session); err != nil {
+		return err
+	}
 	b, err := s.Seats.Heartbeat(r.Context(), r.PathValue("session_id"), token)
 	if err != nil {
 		return err
@@ -138,6 +152,9 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("session_id")
+	if err := s.limit(w, r, "session", id, s.Limits.Session); err != nil {
+		return err
+	}
 	if strings.HasPrefix(token, "st1.") {
 		err = s.Seats.Release(r.Context(), id, token)
 	} else {
@@ -160,6 +177,9 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) licenseStatus(w http.ResponseWriter, r *http.Request) error {
 	key, err := licenseKey(r)
 	if err != nil {
+		return err
+	}
+	if err := s.limitKey(w, r, key); err != nil {
 		return err
 	}
 	st, err := s.Seats.Status(r.Context(), key)

@@ -43,7 +43,7 @@ type fixture struct {
 
 const password = "a long enough password"
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, opts ...func(*httpapi.Server)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "api.db"))
@@ -69,6 +69,9 @@ func newFixture(t *testing.T) *fixture {
 	srv := &httpapi.Server{
 		Seats: seats, Store: st, Tokens: f.tokens, JWKS: []byte(`{"keys":[]}`), OpenAPI: []byte(`{"openapi":"3.1.0"}`),
 		Ready: func(context.Context) error { return f.ready }, Now: time.Now, NewID: newID,
+	}
+	for _, o := range opts {
+		o(srv)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

@@ -61,7 +61,7 @@ func (s *Server) licenseResponse(r *http.Request, l *coditect.License) (licenseR
 }
 
 func (s *Server) createLicense(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.writer(r)
+	p, err := s.writer(w, r)
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (s *Server) createLicense(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getLicense(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
+	p, err := s.principal(w, r)
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func page(r *http.Request) (limit int, after string, err error) {
 }
 
 func (s *Server) listLicenses(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
+	p, err := s.principal(w, r)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	coditect "github.com/coditect/coditect-license"
 	"github.com/coditect/coditect-license/auth"
@@ -11,9 +13,10 @@ import (
 
 // oauthError is an RFC 6749 §5.2 error response.
 type oauthError struct {
-	Status      int    `json:"-"`
-	Code        string `json:"error"`
-	Description string `json:"error_description,omitempty"`
+	Status      int           `json:"-"`
+	Code        string        `json:"error"`
+	Description string        `json:"error_description,omitempty"`
+	RetryAfter  time.Duration `json:"-"`
 }
 
 func (e *oauthError) Error() string { return e.Code + ": " + e.Description }
@@ -27,7 +30,7 @@ type tokenResponse struct {
 // token is the OAuth2 token endpoint (RFC 6749). It answers in RFC 6749's
 // error format, not problem+json.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
-	resp, err := s.grant(r)
+	resp, err := s.grant(w, r)
 	if err != nil {
 		var oe *oauthError
 		if !errors.As(err, &oe) {
@@ -39,6 +42,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		if oe.Status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Basic realm="coditect"`)
 		}
+		if oe.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(oe.RetryAfter.Seconds())))
+		}
 		w.WriteHeader(oe.Status)
 		return json.NewEncoder(w).Encode(oe)
 	}
@@ -47,7 +53,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) grant(r *http.Request) (*tokenResponse, error) {
+func (s *Server) grant(w http.ResponseWriter, r *http.Request) (*tokenResponse, error) {
+	if err := s.limit(w, r, "login-ip", s.clientIP(r), s.Limits.LoginIP); err != nil {
+		return nil, rateLimited(err)
+	}
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -57,7 +66,7 @@ func (s *Server) grant(r *http.Request) (*tokenResponse, error) {
 	}
 	switch gt := r.PostForm.Get("grant_type"); gt {
 	case "password":
-		return s.passwordGrant(r)
+		return s.passwordGrant(w, r)
 	case "":
 		return nil, &oauthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "grant_type is required."}
 	default:
@@ -65,7 +74,7 @@ func (s *Server) grant(r *http.Request) (*tokenResponse, error) {
 	}
 }
 
-func (s *Server) passwordGrant(r *http.Request) (*tokenResponse, error) {
+func (s *Server) passwordGrant(w http.ResponseWriter, r *http.Request) (*tokenResponse, error) {
 	username, password := r.PostForm.Get("username"), r.PostForm.Get("password")
 	if username == "" || password == "" {
 		return nil, &oauthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "username and password are required."}
@@ -74,6 +83,14 @@ func (s *Server) passwordGrant(r *http.Request) (*tokenResponse, error) {
 	email, err := coditect.NormalizeEmail(username)
 	if err != nil {
 		return nil, invalid
+	}
+	// Every attempt on an account is charged to its tiers before the
+	// password is checked, so guessing slows down whatever the outcome.
+	for i, l := range s.Limits.LoginAccount {
+		if err := s.limit(w, r, "login-account-"+strconv.Itoa(i), email, l); err != nil {
+			s.logger.WarnContext(r.Context(), "sign-in attempts throttled", "email", email, "ip", s.clientIP(r))
+			return nil, rateLimited(err)
+		}
 	}
 	u, err := s.Store.FindUserByEmail(r.Context(), email)
 	if coditect.IsCode(err, coditect.CodeNotFound) {
@@ -99,21 +116,32 @@ func (s *Server) passwordGrant(r *http.Request) (*tokenResponse, error) {
 	return &tokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(ttl.Seconds())}, nil
 }
 
+// rateLimited turns a rate_limited error into the token endpoint's format;
+// the Retry-After header goes with it.
+func rateLimited(err error) error {
+	e, _ := asError(err)
+	return &oauthError{Status: http.StatusTooManyRequests, Code: "rate_limited", Description: e.Message, RetryAfter: e.RetryAfter}
+}
+
 // dummyHash is checked against when no user matches, to equalise timing.
 var dummyHash, _ = auth.HashPassword("coditect-timing-equaliser")
 
 // principal authenticates an admin request's Bearer access token.
-func (s *Server) principal(r *http.Request) (auth.Principal, error) {
+func (s *Server) principal(w http.ResponseWriter, r *http.Request) (auth.Principal, error) {
 	tok := credential(r, "Bearer")
 	if tok == "" {
 		return auth.Principal{}, coditect.Errorf(coditect.CodeUnauthorized, "An access token is required: send \"Authorization: Bearer <access_token>\".")
 	}
-	return s.Tokens.Verify(tok)
+	p, err := s.Tokens.Verify(tok)
+	if err != nil {
+		return p, err
+	}
+	return p, s.limit(w, r, "admin", p.TenantID+"/"+p.UserID, s.Limits.Admin)
 }
 
 // writer authenticates a request that changes data: viewers may only read.
-func (s *Server) writer(r *http.Request) (auth.Principal, error) {
-	p, err := s.principal(r)
+func (s *Server) writer(w http.ResponseWriter, r *http.Request) (auth.Principal, error) {
+	p, err := s.principal(w, r)
 	if err != nil {
 		return p, err
 	}

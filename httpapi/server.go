@@ -45,6 +45,12 @@ type Server struct {
 	Logger *slog.Logger
 	// TrustProxy takes the client IP from X-Forwarded-For.
 	TrustProxy bool
+	// Limiter enforces Limits; nil turns rate limiting off.
+	Limiter coditect.RateLimiter
+	Limits  Limits
+	// CORSOrigins are the origins (scheme://host[:port]) of separately
+	// hosted dashboards allowed to call the API from a browser.
+	CORSOrigins []string
 
 	logger *slog.Logger
 }
@@ -110,7 +116,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, coditect.Errorf(coditect.CodeNotFound, "No such resource: %s.", r.URL.Path))
 	})
-	return s.accessLog(s.recoverer(s.limitBody(mux)))
+	return s.accessLog(SecurityHeaders(s.cors(s.recoverer(s.limitBody(mux))), APIContentSecurityPolicy))
 }
 
 // statusRecorder remembers the status a handler wrote, for the access log.

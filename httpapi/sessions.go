@@ -40,7 +40,7 @@ func sessionJSON(ss *coditect.Session) sessionResponse {
 }
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
+	p, err := s.principal(w, r)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,10 @@ type ledger struct {
 	// rebuildAtStart is true for a ledger that forgets everything when the
 	// process ends: the server restores it whole before it listens.
 	rebuildAtStart bool
-	close          func() error
+	// limiter keeps rate-limit budgets where the ledger keeps leases, so
+	// replicas share them when Redis is configured.
+	limiter coditect.RateLimiter
+	close   func() error
 }
 
 // openLedger opens the seat ledger the configuration names: in memory, or
@@ -36,13 +39,13 @@ type ledger struct {
 // seat state.
 func openLedger(ctx context.Context, c Config, logger *slog.Logger) (*ledger, error) {
 	if c.Redis == "" {
-		return &ledger{Ledger: memory.NewLedger(), rebuildAtStart: true, close: func() error { return nil }}, nil
+		return &ledger{Ledger: memory.NewLedger(), rebuildAtStart: true, limiter: memory.NewRateLimiter(), close: func() error { return nil }}, nil
 	}
-	client, err := redis.ParseURL(c.Redis, redis.ClientOptions{PoolSize: c.RedisPoolSize, Timeout: c.RedisTimeout})
+	client, err := redis.ParseURL(c.Redis, redis.ClientOptions{PoolSize: c.RedisPoolSize, DialTimeout: c.RedisTimeout, Timeout: c.RedisTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("--redis: %w", err)
 	}
-	l := redis.New(client, redis.Options{})
+	l := redis.New(client, redis.Options{Prefix: c.RedisPrefix})
 	if err := l.Ping(ctx); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("reach Redis at %s: %w", redactURL(c.Redis), err)
@@ -57,5 +60,5 @@ func openLedger(ctx context.Context, c Config, logger *slog.Logger) (*ledger, er
 		client.Close()
 		return nil, err
 	}
-	return &ledger{Ledger: l, close: client.Close}, nil
+	return &ledger{Ledger: l, limiter: redis.NewRateLimiter(client, redis.Options{Prefix: c.RedisPrefix}), close: client.Close}, nil
 }

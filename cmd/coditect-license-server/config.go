@@ -8,8 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	coditect "github.com/coditect/coditect-license"
+	"github.com/coditect/coditect-license/httpapi"
 )
 
 // Config is the server's whole configuration. Every field has a flag and a
@@ -23,6 +27,7 @@ type Config struct {
 	RedisAllowEviction bool
 	RedisPoolSize      int
 	RedisTimeout       time.Duration
+	RedisPrefix        string
 	DatabaseMaxConns   int
 	LogLevel           string
 	LogFormat          string
@@ -33,6 +38,10 @@ type Config struct {
 	SweepInterval      time.Duration
 	ShutdownTimeout    time.Duration
 	TrustProxy         bool
+	// RateLimits false turns every rate limit off.
+	RateLimits  bool
+	Limits      httpapi.Limits
+	CORSOrigins []string
 }
 
 // DefaultConfig returns the embedded default: SQLite and an in-memory ledger
@@ -48,6 +57,9 @@ func DefaultConfig() Config {
 		SweepInterval:   5 * time.Second,
 		ShutdownTimeout: 15 * time.Second,
 		RedisTimeout:    time.Second,
+		RedisPrefix:     "coditect",
+		RateLimits:      true,
+		Limits:          httpapi.DefaultLimits(),
 	}
 }
 
@@ -70,6 +82,7 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.BoolVar(&c.RedisAllowEviction, "redis-allow-eviction", c.RedisAllowEviction, "start even if Redis' maxmemory-policy can evict seat state (unsafe)")
 	fs.IntVar(&c.RedisPoolSize, "redis-pool-size", c.RedisPoolSize, "Redis connections per node (0: the client's default)")
 	fs.DurationVar(&c.RedisTimeout, "redis-timeout", c.RedisTimeout, "Redis dial, read and write timeout")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", c.RedisPrefix, "prefix of every Redis key, so deployments can share one Redis")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "email of the first owner, created on an empty store")
@@ -79,6 +92,13 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often expired sessions are swept and heartbeats written back")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown waits for requests in flight")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take client IPs from X-Forwarded-For (only behind a proxy you run)")
+	fs.BoolVar(&c.RateLimits, "rate-limits", c.RateLimits, "enforce rate limits (false turns them all off)")
+	fs.Var((*limitFlag)(&c.Limits.LicenseKey), "rate-limit-license", "acquires and status reads per license key: RATE/s:BURST")
+	fs.Var((*limitFlag)(&c.Limits.ClientIP), "rate-limit-ip", "client API calls with a license key per client IP: RATE/s:BURST")
+	fs.Var((*limitFlag)(&c.Limits.Session), "rate-limit-session", "heartbeats and releases per session: RATE/s:BURST")
+	fs.Var((*limitFlag)(&c.Limits.Admin), "rate-limit-admin", "admin API calls per signed-in subject: RATE/s:BURST")
+	fs.Var((*limitFlag)(&c.Limits.LoginIP), "rate-limit-login-ip", "token endpoint calls per client IP: RATE/s:BURST")
+	fs.Var((*listFlag)(&c.CORSOrigins), "cors-origins", "comma-separated origins of separately hosted dashboards allowed by CORS")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: coditect-license-server [flags]\n\nEvery flag can also be set with its CODITECT_* environment variable,\ne.g. --data-dir as CODITECT_DATA_DIR. Flags win.\n\n")
 		fs.PrintDefaults()
@@ -124,12 +144,20 @@ func (c *Config) Validate() error {
 	if !strings.HasPrefix(c.Database, "sqlite:") && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
 		return fmt.Errorf("--database %q: want sqlite:PATH or postgres://URL", redactURL(c.Database))
 	}
-	if c.Redis != "" && !strings.HasPrefix(c.Redis, "redis://") && !strings.HasPrefix(c.Redis, "rediss://") && !strings.HasPrefix(c.Redis, "redis+cluster://") {
-		return fmt.Errorf("--redis %q: want redis://, rediss:// or redis+cluster:// (unset for the in-memory ledger)", redactURL(c.Redis))
+	if c.Redis != "" && !hasAnyPrefix(c.Redis, "redis://", "rediss://", "redis+cluster://", "rediss+cluster://") {
+		return fmt.Errorf("--redis %q: want redis://, rediss://, redis+cluster:// or rediss+cluster:// (unset for the in-memory ledger)", redactURL(c.Redis))
+	}
+	if strings.ContainsAny(c.RedisPrefix, "{}") || c.RedisPrefix == "" {
+		return fmt.Errorf("--redis-prefix %q: want a non-empty prefix without braces", c.RedisPrefix)
 	}
 	if c.RedisPoolSize < 0 || c.DatabaseMaxConns < 0 {
 		return errors.New("--redis-pool-size and --database-max-conns must not be negative")
 	}
+	origins, ok := httpapi.NormalizeOrigins(c.CORSOrigins)
+	if !ok {
+		return fmt.Errorf("--cors-origins %q: want scheme://host[:port] entries", strings.Join(c.CORSOrigins, ","))
+	}
+	c.CORSOrigins = origins
 	if c.RedisTimeout < 10*time.Millisecond {
 		return fmt.Errorf("--redis-timeout %v: want at least 10ms", c.RedisTimeout)
 	}
@@ -173,12 +201,54 @@ func (c Config) LogValue() slog.Value {
 		slog.String("database", redactURL(c.Database)), slog.Int("database_max_conns", c.DatabaseMaxConns),
 		slog.String("redis", redactURL(c.Redis)), slog.Bool("redis_allow_eviction", c.RedisAllowEviction),
 		slog.Int("redis_pool_size", c.RedisPoolSize), slog.Duration("redis_timeout", c.RedisTimeout),
+		slog.String("redis_prefix", c.RedisPrefix),
 		slog.String("log_level", c.LogLevel), slog.String("log_format", c.LogFormat),
 		slog.String("admin_email", c.AdminEmail), slog.String("admin_password", pw),
 		slog.String("issuer", c.Issuer), slog.Duration("access_token_ttl", c.AccessTokenTTL),
 		slog.Duration("sweep_interval", c.SweepInterval), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
-		slog.Bool("trust_proxy", c.TrustProxy),
+		slog.Bool("trust_proxy", c.TrustProxy), slog.Bool("rate_limits", c.RateLimits),
+		slog.String("cors_origins", strings.Join(c.CORSOrigins, ",")),
 	)
+}
+
+// limitFlag reads a rate limit written RATE:BURST (RATE per second).
+type limitFlag coditect.Limit
+
+func (f *limitFlag) String() string {
+	if f == nil || f.Rate == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(f.Rate, 'g', -1, 64) + ":" + strconv.Itoa(f.Burst)
+}
+
+func (f *limitFlag) Set(s string) error {
+	r, b, ok := strings.Cut(s, ":")
+	rate, err1 := strconv.ParseFloat(r, 64)
+	burst, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || !(coditect.Limit{Rate: rate, Burst: burst}).Valid() {
+		return fmt.Errorf("%q: want RATE:BURST with a positive rate per second and a burst of at least 1", s)
+	}
+	*f = limitFlag{Rate: rate, Burst: burst}
+	return nil
+}
+
+// listFlag reads a comma-separated list.
+type listFlag []string
+
+func (f *listFlag) String() string { return strings.Join(*f, ",") }
+
+func (f *listFlag) Set(s string) error {
+	*f = strings.Split(s, ",")
+	return nil
+}
+
+func hasAnyPrefix(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // redactURL hides the passwords of a URL-shaped setting, also in a

@@ -43,6 +43,23 @@ func TestParseConfig(t *testing.T) {
 		}
 	})
 
+	t.Run("rate limits and CORS origins", func(t *testing.T) {
+		c, err := ParseConfig([]string{"--rate-limit-license", "2.5:7", "--cors-origins", "https://a.example.com/, http://localhost:5173"},
+			env(map[string]string{"CODITECT_RATE_LIMIT_SESSION": "1:3"}), &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Limits.LicenseKey.Rate != 2.5 || c.Limits.LicenseKey.Burst != 7 || c.Limits.Session.Burst != 3 || !c.RateLimits {
+			t.Fatalf("got %+v", c.Limits)
+		}
+		if strings.Join(c.CORSOrigins, ",") != "https://a.example.com,http://localhost:5173" {
+			t.Fatalf("got origins %v", c.CORSOrigins)
+		}
+		if (*limitFlag)(&c.Limits.LicenseKey).String() != "2.5:7" {
+			t.Fatalf("got %q", (*limitFlag)(&c.Limits.LicenseKey).String())
+		}
+	})
+
 	t.Run("CODITECT_DATABASE_URL is an alias", func(t *testing.T) {
 		c, err := ParseConfig(nil, env(map[string]string{"CODITECT_DATABASE_URL": "sqlite:/tmp/y.db"}), &bytes.Buffer{})
 		if err != nil || c.Database != "sqlite:/tmp/y.db" {

@@ -134,7 +134,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	srv := &httpapi.Server{
 		Seats: m.seats, Store: store, JWKS: jwks, OpenAPI: doc, Now: m.Now, NewID: newID,
-		Logger: m.logger, TrustProxy: m.Config.TrustProxy,
+		Logger: m.logger, TrustProxy: m.Config.TrustProxy, CORSOrigins: m.Config.CORSOrigins,
 		Tokens: &auth.Tokens{
 			KeyID: accessKey.ID, Key: accessKey.Private, Issuer: m.Config.Issuer, Audience: "coditect-admin",
 			TTL: m.Config.AccessTokenTTL, Now: m.Now, NewID: newID,
@@ -142,6 +142,9 @@ func (m *Main) Open(ctx context.Context) error {
 		Ready: func(ctx context.Context) error {
 			return errors.Join(store.Ping(ctx), m.ledger.Ping(ctx))
 		},
+	}
+	if m.Config.RateLimits {
+		srv.Limiter, srv.Limits = m.ledger.limiter, m.Config.Limits
 	}
 	m.http = &http.Server{
 		Handler:           srv.Handler(),
