@@ -543,3 +543,28 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	}
 	return restored, nil
 }
+
+// RevokeAll ends every active session of a license on an administrator's
+// behalf (suspension, deletion) and frees their seats. It returns how many
+// it ended.
+func (s *Service) RevokeAll(ctx context.Context, tenantID, licenseID string) (int, error) {
+	n, after := 0, ""
+	for {
+		page, err := s.store.ListSessions(ctx, tenantID, coditect.SessionFilter{
+			LicenseID: licenseID, Status: coditect.SessionActive, After: after, Limit: batchSize,
+		})
+		if err != nil {
+			return n, fmt.Errorf("list sessions to revoke: %w", err)
+		}
+		for _, sess := range page {
+			if err := s.end(ctx, tenantID, licenseID, sess.ID, coditect.EndRevoked); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(page) < batchSize {
+			return n, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}

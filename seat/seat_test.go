@@ -598,3 +598,32 @@ func (f *failingStore) GetSession(ctx context.Context, tenantID, id string) (*co
 	f.calls.Add(1)
 	return f.Store.GetSession(ctx, tenantID, id)
 }
+
+func TestRevokeAll(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	l, key := e.license(3, 60, nil)
+	other, otherKey := e.license(1, 60, nil)
+	var grants []*seat.Grant
+	for _, fpr := range []string{"a", "b", "c"} {
+		grants = append(grants, e.mustAcquire(key, fpr, ""))
+	}
+	kept := e.mustAcquire(otherKey, "x", "")
+	n, err := e.svc.RevokeAll(context.Background(), e.tenant, l.ID)
+	if err != nil || n != 3 {
+		t.Fatalf("got %d revoked (%v), want 3", n, err)
+	}
+	if in, _ := e.svc.SeatsInUse(context.Background(), e.tenant, l.ID); in != 0 {
+		t.Fatalf("got %d seats in use, want 0", in)
+	}
+	for _, g := range grants {
+		_, err := e.svc.Heartbeat(context.Background(), g.Session.ID, g.SessionToken)
+		wantCode(t, err, coditect.CodeSessionRevoked)
+	}
+	if _, err := e.svc.Heartbeat(context.Background(), kept.Session.ID, kept.SessionToken); err != nil {
+		t.Fatalf("another license's session: %v", err)
+	}
+	if in, _ := e.svc.SeatsInUse(context.Background(), e.tenant, other.ID); in != 1 {
+		t.Fatalf("got %d seats in use on the other license, want 1", in)
+	}
+}
