@@ -1,5 +1,6 @@
 // Package auth hashes passwords with argon2id and issues and verifies the
-// short-lived JWT access tokens of the admin API.
+// short-lived JWT access tokens of the admin API, and verifies the tokens of
+// an external OpenID Connect issuer for single sign-on.
 package auth
 
 import (
