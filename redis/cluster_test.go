@@ -11,6 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/coditect/coditect-license"
+	"github.com/coditect/coditect-license/eventstest"
 	"github.com/coditect/coditect-license/ledgertest"
 	"github.com/coditect/coditect-license/ratelimittest"
 	"github.com/coditect/coditect-license/redis"
@@ -82,6 +83,13 @@ func TestCluster(t *testing.T) {
 	t.Run("RateLimiterConformance", func(t *testing.T) {
 		ratelimittest.Run(t, func(t *testing.T) coditect.RateLimiter {
 			return redis.NewRateLimiter(client, redis.Options{Prefix: newPrefix(t, client), ClientTime: true})
+		})
+	})
+
+	t.Run("EventBusConformance", func(t *testing.T) {
+		eventstest.Run(t, func(t *testing.T) (coditect.EventBus, coditect.EventBus) {
+			prefix := newPrefix(t, client)
+			return redis.NewEventBus(client, redis.Options{Prefix: prefix}), redis.NewEventBus(client, redis.Options{Prefix: prefix})
 		})
 	})
 

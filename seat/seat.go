@@ -54,6 +54,9 @@ type Config struct {
 	Now           func() time.Time
 	NewID         func() string
 	Logger        *slog.Logger
+	// Events, when set, receives session events (published by RunEvents,
+	// off the request path).
+	Events coditect.EventBus
 }
 
 // Service applies the seat rules.
@@ -71,7 +74,15 @@ type Service struct {
 	touches map[string]coditect.SessionTouch // heartbeats waiting for write-back
 
 	instances keyedMutex // serialises acquires of one instance on this replica
+
+	events chan coditect.SessionEvent // queue for RunEvents
+	bus    coditect.EventBus
 }
+
+// eventQueue bounds the events waiting for RunEvents; beyond it events are
+// dropped (the live monitor reloads when it reconnects) rather than slowing
+// acquires and heartbeats down.
+const eventQueue = 4096
 
 // New returns a Service; every dependency in cfg is required.
 func New(cfg Config) (*Service, error) {
@@ -90,7 +101,39 @@ func New(cfg Config) (*Service, error) {
 		store: cfg.Store, ledger: cfg.Ledger, signer: cfg.Signer, tokens: cfg.SessionTokens,
 		issuer: cfg.Issuer, now: now, newID: cfg.NewID, logger: logger,
 		touches: make(map[string]coditect.SessionTouch),
+		events:  make(chan coditect.SessionEvent, eventQueue),
+		bus:     cfg.Events,
 	}, nil
+}
+
+// emit queues a session event without blocking.
+func (s *Service) emit(typ string, sess coditect.Session) {
+	if s.bus == nil {
+		return
+	}
+	select {
+	case s.events <- coditect.SessionEvent{Type: typ, TenantID: sess.TenantID, Session: sess, At: s.now()}:
+	default:
+		s.logger.Warn("session event queue full; event dropped", "type", typ, "session_id", sess.ID)
+	}
+}
+
+// RunEvents publishes queued session events until ctx ends, in the order
+// they happened on this replica.
+func (s *Service) RunEvents(ctx context.Context) {
+	if s.bus == nil {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-s.events:
+			if err := s.bus.Publish(ctx, e); err != nil && ctx.Err() == nil {
+				s.logger.Warn("publish session event", "type", e.Type, "err", err)
+			}
+		}
+	}
 }
 
 // AcquireRequest is a client's request for a seat.
@@ -209,6 +252,7 @@ func (s *Service) Acquire(ctx context.Context, req AcquireRequest) (*Grant, erro
 		}
 		return nil, coditect.Unavailable("seat ledger", fmt.Errorf("confirm lease: %w", err))
 	}
+	s.emit(coditect.EventSessionAcquired, *sess)
 	return s.grant(lic, sess, true)
 }
 
@@ -249,6 +293,7 @@ func (s *Service) reacquire(ctx context.Context, lic *coditect.License, req Acqu
 	sess.ExpiresAt = res.ExpiresAt
 	sess.LastHeartbeatAt = now
 	s.touch(sess.TenantID, sess.ID, now, res.ExpiresAt)
+	s.emit(coditect.EventSessionHeartbeat, *sess)
 	return s.grant(lic, sess, false)
 }
 
@@ -357,6 +402,10 @@ func (s *Service) Heartbeat(ctx context.Context, sessionID, token string) (*Beat
 		return nil, s.lost(ctx, c)
 	}
 	s.touch(c.TenantID, c.SessionID, now, exp)
+	s.emit(coditect.EventSessionHeartbeat, coditect.Session{
+		ID: c.SessionID, TenantID: c.TenantID, LicenseID: c.LicenseID, Status: coditect.SessionActive,
+		LastHeartbeatAt: now, ExpiresAt: exp,
+	})
 	return &Beat{SessionID: c.SessionID, ExpiresAt: exp, HeartbeatIntervalSeconds: c.HeartbeatIntervalSeconds}, nil
 }
 
@@ -408,7 +457,8 @@ func (s *Service) Revoke(ctx context.Context, tenantID, sessionID string) error 
 func (s *Service) end(ctx context.Context, tenantID, licenseID, sessionID string, reason coditect.EndReason) error {
 	// The row is ended first: a lease without a row would hold a seat that
 	// nobody can see, while a row without a lease only waits for the sweeper.
-	if _, err := s.store.EndSession(ctx, tenantID, sessionID, reason, s.now()); coditect.IsCode(err, coditect.CodeNotFound) {
+	changed, err := s.store.EndSession(ctx, tenantID, sessionID, reason, s.now())
+	if coditect.IsCode(err, coditect.CodeNotFound) {
 		return coditect.Errorf(coditect.CodeSessionNotFound, "Session not found.")
 	} else if err != nil {
 		return fmt.Errorf("end session: %w", err)
@@ -419,7 +469,19 @@ func (s *Service) end(ctx context.Context, tenantID, licenseID, sessionID string
 	if err := s.ledger.Release(ctx, licenseID, sessionID); err != nil {
 		return fmt.Errorf("release lease: %w", err)
 	}
+	if changed {
+		typ := coditect.EventSessionReleased
+		if reason == coditect.EndRevoked {
+			typ = coditect.EventSessionRevoked
+		}
+		s.emit(typ, endedSession(tenantID, licenseID, sessionID, reason, s.now()))
+	}
 	return nil
+}
+
+// endedSession is what an event tells of a session that just ended.
+func endedSession(tenantID, licenseID, sessionID string, reason coditect.EndReason, at time.Time) coditect.Session {
+	return coditect.Session{ID: sessionID, TenantID: tenantID, LicenseID: licenseID, Status: coditect.SessionEnded, EndedAt: &at, EndReason: reason}
 }
 
 func (s *Service) touch(tenantID, sessionID string, at, exp time.Time) {
@@ -496,6 +558,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			}
 			if changed {
 				ended++
+				s.emit(coditect.EventSessionExpired, endedSession(sess.TenantID, sess.LicenseID, sess.ID, coditect.EndExpired, now))
 			}
 			// A lease revived between Lookup and EndSession must not outlive
 			// its row.
