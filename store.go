@@ -5,25 +5,32 @@ import (
 	"time"
 )
 
-// Store is the durable source of truth for tenants, users, licenses and the
-// history of sessions. Methods that take a tenantID see only that tenant's
-// rows; the few that do not are narrow cross-tenant paths (key lookup,
-// login, sweeping and rebuild) and say so.
+// Store is the durable source of truth for tenants, users, licenses, the
+// history of sessions, OAuth clients, refresh tokens and the audit log.
+// Methods that take a tenantID see only that tenant's rows; the few that
+// do not are narrow cross-tenant paths (key, client and refresh-token
+// lookup, login, tenant listing, sweeping and rebuild) and say so.
 //
 // Not-found results are *Error with CodeNotFound (also when a parent row,
-// such as the tenant or license of a new record, does not exist);
-// uniqueness violations are CodeConflict. Driver errors never cross the
-// store's edge unwrapped.
+// such as the tenant or license of a new record, does not exist, and when
+// an update or delete finds no row); uniqueness violations are
+// CodeConflict. Driver errors never cross the store's edge unwrapped.
 //
 // IDs are chosen by the caller and unique across the deployment (UUIDv7:
-// their text order is creation order, which lists and cursors rely on).
-// Times come back in UTC, truncated to the millisecond. Nil features and
-// metadata come back empty.
+// their text order is creation order, which lists and cursors rely on; a
+// refresh token's ID is its digest instead). Times come back in UTC,
+// truncated to the millisecond. Nil features and metadata come back empty;
+// nil audit states (Before, After) stay nil. Lists clamp their page size
+// to 1..500, 50 when zero, except the jobs' (ListActiveSessions,
+// ListExpiredSessions), which take the size they are given.
 type Store interface {
 	TenantStore
 	UserStore
 	LicenseStore
 	SessionStore
+	OAuthClientStore
+	RefreshTokenStore
+	AuditStore
 
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
@@ -36,6 +43,8 @@ type TenantStore interface {
 	CreateTenant(ctx context.Context, t *Tenant) error
 	GetTenant(ctx context.Context, id string) (*Tenant, error)
 	CountTenants(ctx context.Context) (int, error)
+	// ListTenants pages through every tenant by ID (platform admins only).
+	ListTenants(ctx context.Context, afterID string, limit int) ([]*Tenant, error)
 }
 
 // UserStore keeps users.
@@ -45,6 +54,10 @@ type UserStore interface {
 	// FindUserByEmail is the cross-tenant path used by sign-in: emails are
 	// unique across the deployment.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// ListUsers pages through a tenant's users by ID.
+	ListUsers(ctx context.Context, tenantID, afterID string, limit int) ([]*User, error)
+	// UpdateUser writes a user's role, disabled flag and password hash.
+	UpdateUser(ctx context.Context, u *User) error
 }
 
 // LicenseStore keeps licenses.
@@ -56,6 +69,12 @@ type LicenseStore interface {
 	FindLicenseByKeyDigest(ctx context.Context, digest string) (*License, error)
 	// ListLicenses returns at most f.Limit licenses, newest first.
 	ListLicenses(ctx context.Context, tenantID string, f LicenseFilter) ([]*License, error)
+	// UpdateLicense writes every mutable field of a license (name, status,
+	// seats, expiry, features, lease settings, key digest and prefix,
+	// metadata, updated_at).
+	UpdateLicense(ctx context.Context, l *License) error
+	// DeleteLicense removes a license and its sessions.
+	DeleteLicense(ctx context.Context, tenantID, id string) error
 }
 
 // SessionStore keeps the history of sessions.
@@ -82,4 +101,35 @@ type SessionStore interface {
 	// TouchSessions writes heartbeats back in one batch; ended sessions are
 	// left unchanged.
 	TouchSessions(ctx context.Context, touches []SessionTouch) error
+}
+
+// OAuthClientStore keeps OAuth clients.
+type OAuthClientStore interface {
+	CreateOAuthClient(ctx context.Context, c *OAuthClient) error
+	GetOAuthClient(ctx context.Context, tenantID, id string) (*OAuthClient, error)
+	// FindOAuthClient is the cross-tenant path the token endpoint uses.
+	FindOAuthClient(ctx context.Context, id string) (*OAuthClient, error)
+	// ListOAuthClients pages through a tenant's clients by ID.
+	ListOAuthClients(ctx context.Context, tenantID, afterID string, limit int) ([]*OAuthClient, error)
+	DeleteOAuthClient(ctx context.Context, tenantID, id string) error
+}
+
+// RefreshTokenStore keeps refresh-token families.
+type RefreshTokenStore interface {
+	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
+	// FindRefreshToken is the cross-tenant path from a token's digest.
+	FindRefreshToken(ctx context.Context, id string) (*RefreshToken, error)
+	// UseRefreshToken marks an unused token used at `at`. It reports false,
+	// changing nothing, when the token was already used: a reuse. It looks
+	// at neither revocation nor expiry; the caller checks those first.
+	UseRefreshToken(ctx context.Context, tenantID, id string, at time.Time) (bool, error)
+	// RevokeRefreshFamily revokes every token of a family.
+	RevokeRefreshFamily(ctx context.Context, tenantID, familyID string, at time.Time) error
+}
+
+// AuditStore keeps the audit log.
+type AuditStore interface {
+	RecordAudit(ctx context.Context, e *AuditEvent) error
+	// ListAuditEvents returns at most f.Limit events, newest first.
+	ListAuditEvents(ctx context.Context, tenantID string, f AuditFilter) ([]*AuditEvent, error)
 }

@@ -34,22 +34,26 @@
 // transaction that first calls set_config('app.tenant_id', $1, true): the
 // setting is transaction-local, so a pooled connection never carries one
 // request's tenant into the next. A statement that forgot its tenant filter
-// would still see and change that tenant's rows only.
+// would still see and change that tenant's rows only. The audit log is
+// append-only besides: coditect_app may insert and read audit_events but
+// has no UPDATE or DELETE grant on it.
 //
 // The few cross-tenant paths of coditect.Store go through SECURITY DEFINER
 // functions that the migration creates with a fixed search_path and that
-// only coditect_app may execute: a key digest or an email resolves to a
-// (tenant, ID) pair only, and the row is then read in that tenant's
-// transaction; counting tenants returns a number; the sweeper's and the
-// ledger rebuild's lists return the active sessions they need. Writes have
-// no cross-tenant path: TouchSessions, whose batches span tenants, runs one
-// UPDATE over unnested arrays per tenant, each in that tenant's
-// transaction (PostgreSQL refuses COPY into tables under row-level
-// security; unnest is one round trip as well).
+// only coditect_app may execute: a key digest, an email, an OAuth client ID
+// or a refresh-token digest resolves to a (tenant, ID) pair only, and the
+// row is then read in that tenant's transaction; counting tenants returns
+// a number; listing tenants (for platform admins) returns tenant rows; the
+// sweeper's and the ledger rebuild's lists return the active sessions they
+// need. Writes have no cross-tenant path: TouchSessions, whose batches
+// span tenants, runs one UPDATE over unnested arrays per tenant, each in
+// that tenant's transaction (PostgreSQL refuses COPY into tables under
+// row-level security; unnest is one round trip as well).
 //
-// The schema's unique indexes on email and key digest are deployment-wide
-// on purpose (sign-in and key lookup happen before the tenant is known), so
-// a duplicate in another tenant is still a conflict. Sharding by tenant_id
+// The schema's unique indexes on email, key digest, OAuth client ID and
+// refresh-token digest are deployment-wide on purpose (sign-in, key lookup
+// and the token endpoint happen before the tenant is known), so a
+// duplicate in another tenant is still a conflict. Sharding by tenant_id
 // (Citus) would need them moved to a reference table.
 //
 // # Setting up the roles

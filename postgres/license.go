@@ -119,6 +119,60 @@ func (s *Store) ListLicenses(ctx context.Context, tenantID string, f coditect.Li
 	return out, nil
 }
 
+// UpdateLicense writes every mutable field of l (everything but the tenant,
+// ID and creation time). An empty Status is stored as active, nil Features
+// and Metadata as empty ones. A license the tenant does not have is
+// CodeNotFound, a key digest another license (of any tenant) has
+// CodeConflict.
+func (s *Store) UpdateLicense(ctx context.Context, l *coditect.License) error {
+	metadata, err := encodeMetadata(l.Metadata)
+	if err != nil {
+		return fmt.Errorf("update license: %w", err)
+	}
+	status := l.Status
+	if status == "" {
+		status = coditect.LicenseActive
+	}
+	features := l.Features
+	if features == nil {
+		features = []string{}
+	}
+	if !fitInt32(l.Seats, l.LeaseTTLSeconds, l.HeartbeatIntervalSeconds, l.OfflineGraceSeconds) {
+		return coditect.Errorf(coditect.CodeInvalidRequest, "A field holds a value the store does not accept (update license).")
+	}
+	err = s.tenantQueries(ctx, l.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
+		n, err := q.UpdateLicense(ctx, sqlcdb.UpdateLicenseParams{
+			Name:                     l.Name,
+			Status:                   string(status),
+			Seats:                    int32(l.Seats),
+			ExpiresAt:                storedPtr(l.ExpiresAt),
+			Features:                 features,
+			LeaseTtlSeconds:          int32(l.LeaseTTLSeconds),
+			HeartbeatIntervalSeconds: int32(l.HeartbeatIntervalSeconds),
+			OfflineGraceSeconds:      int32(l.OfflineGraceSeconds),
+			KeyDigest:                l.KeyDigest,
+			KeyPrefix:                l.KeyPrefix,
+			Metadata:                 metadata,
+			UpdatedAt:                stored(l.UpdatedAt),
+			TenantID:                 l.TenantID,
+			ID:                       l.ID,
+		})
+		return oneRow(n, err)
+	})
+	return storeError("update license", licenseKind, err)
+}
+
+// DeleteLicense removes a license of the tenant and, in the same statement
+// (the foreign key's cascade), its sessions. A license the tenant does not
+// have is CodeNotFound.
+func (s *Store) DeleteLicense(ctx context.Context, tenantID, id string) error {
+	err := s.tenantQueries(ctx, tenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
+		n, err := q.DeleteLicense(ctx, sqlcdb.DeleteLicenseParams{TenantID: tenantID, ID: id})
+		return oneRow(n, err)
+	})
+	return storeError("delete license", licenseKind, err)
+}
+
 func licenseFromRow(row sqlcdb.License) (*coditect.License, error) {
 	metadata, err := decodeMetadata(row.Metadata)
 	if err != nil {

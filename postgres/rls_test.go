@@ -19,7 +19,8 @@ import (
 	coditect "github.com/coditect/coditect-license"
 )
 
-// rlsFixture is two tenants with a license and two sessions each.
+// rlsFixture is two tenants with a license and two sessions each, and a
+// user, an OAuth client, a refresh token and an audit event each.
 type rlsFixture struct {
 	a, b tenantRows
 }
@@ -59,8 +60,30 @@ func seedTenant(t *testing.T, s *Store) tenantRows {
 		}
 		r.sessions = append(r.sessions, sess)
 	}
+	u := &coditect.User{ID: newID(), TenantID: r.tenant.ID, Email: newID() + "@example.com", PasswordHash: "x", Role: coditect.RoleOwner, CreatedAt: now}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateOAuthClient(ctx, &coditect.OAuthClient{
+		ID: newID(), TenantID: r.tenant.ID, Name: "CI", SecretDigest: "d", Role: coditect.RoleViewer, CreatedAt: now,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateRefreshToken(ctx, &coditect.RefreshToken{
+		ID: newID(), TenantID: r.tenant.ID, UserID: u.ID, FamilyID: newID(), ExpiresAt: now.Add(time.Hour), CreatedAt: now,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordAudit(ctx, &coditect.AuditEvent{
+		ID: newID(), TenantID: r.tenant.ID, ActorType: coditect.ActorUser, ActorID: u.ID, Action: "license.create", CreatedAt: now,
+	}); err != nil {
+		t.Fatal(err)
+	}
 	return r
 }
+
+// allTables is every table of the schema but goose's.
+var allTables = []string{"tenants", "users", "licenses", "sessions", "oauth_clients", "refresh_tokens", "audit_events"}
 
 // openInternal opens a store on the shared test database with a pool of
 // exactly one connection, so consecutive transactions share it.
@@ -96,6 +119,14 @@ func exec(t *testing.T, tx pgx.Tx, sql string, args ...any) int64 {
 // refuse it.
 func wantRLSViolation(t *testing.T, tx pgx.Tx, sql string, args ...any) {
 	t.Helper()
+	wantInsufficientPrivilege(t, tx, "a row-level security violation", sql, args...)
+}
+
+// wantInsufficientPrivilege runs sql in a savepoint and wants it refused
+// with insufficient_privilege (42501), the code of both row-level security
+// violations and missing grants; what says which one the test expects.
+func wantInsufficientPrivilege(t *testing.T, tx pgx.Tx, what, sql string, args ...any) {
+	t.Helper()
 	sp, err := tx.Begin(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +134,7 @@ func wantRLSViolation(t *testing.T, tx pgx.Tx, sql string, args ...any) {
 	_, err = sp.Exec(t.Context(), sql, args...)
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "42501" {
-		t.Errorf("%s: got error %v, want a row-level security violation (42501)", sql, err)
+		t.Errorf("%s: got error %v, want %s (42501)", sql, err, what)
 	}
 	if err := sp.Rollback(t.Context()); err != nil {
 		t.Fatal(err)
@@ -128,7 +159,10 @@ func TestTenantIsolation(t *testing.T) {
 		if user != DefaultAppRole {
 			t.Errorf("got current_user %q, want %q", user, DefaultAppRole)
 		}
-		for table, want := range map[string]int{"tenants": 1, "licenses": 1, "sessions": 2} {
+		for table, want := range map[string]int{
+			"tenants": 1, "users": 1, "licenses": 1, "sessions": 2,
+			"oauth_clients": 1, "refresh_tokens": 1, "audit_events": 1,
+		} {
 			if got := queryInt(t, tx, "SELECT count(*) FROM "+table); got != want {
 				t.Errorf("count(*) FROM %s: got %d, want %d (tenant A's rows only)", table, got, want)
 			}
@@ -142,6 +176,12 @@ func TestTenantIsolation(t *testing.T) {
 		if got := exec(t, tx, "DELETE FROM sessions"); got != 2 {
 			t.Errorf("DELETE FROM sessions: got %d rows, want 2", got)
 		}
+		if got := exec(t, tx, "UPDATE oauth_clients SET disabled = true"); got != 1 {
+			t.Errorf("UPDATE oauth_clients without WHERE: got %d rows, want 1", got)
+		}
+		if got := exec(t, tx, "UPDATE refresh_tokens SET revoked_at = now()"); got != 1 {
+			t.Errorf("UPDATE refresh_tokens without WHERE: got %d rows, want 1", got)
+		}
 		// Rows B would own, written from A's transaction.
 		wantRLSViolation(t, tx, `INSERT INTO licenses (tenant_id, id, name, status, seats, lease_ttl_seconds,
 			heartbeat_interval_seconds, offline_grace_seconds, key_digest, key_prefix, created_at, updated_at)
@@ -149,6 +189,13 @@ func TestTenantIsolation(t *testing.T) {
 			f.b.tenant.ID, newID(), newID())
 		wantRLSViolation(t, tx, "INSERT INTO tenants (id, name, created_at) VALUES ($1, 'planted', now())", newID())
 		wantRLSViolation(t, tx, "UPDATE licenses SET tenant_id = $1", f.b.tenant.ID)
+		wantRLSViolation(t, tx, `INSERT INTO audit_events (tenant_id, id, actor_type, action, created_at)
+			VALUES ($1, $2, 'system', 'planted', now())`, f.b.tenant.ID, newID())
+		wantRLSViolation(t, tx, `INSERT INTO oauth_clients (tenant_id, id, name, secret_digest, role, created_at)
+			VALUES ($1, $2, 'planted', 'd', 'owner', now())`, f.b.tenant.ID, newID())
+		// The audit log is append-only, even for the tenant's own events.
+		wantInsufficientPrivilege(t, tx, "no UPDATE grant", "UPDATE audit_events SET action = 'rewritten'")
+		wantInsufficientPrivilege(t, tx, "no DELETE grant", "DELETE FROM audit_events")
 		return nil
 	})
 	if err != nil {
@@ -174,6 +221,14 @@ func TestTenantIsolation(t *testing.T) {
 	if got := len(ss); got != 2 {
 		t.Errorf("tenant B: got %d sessions, want 2", got)
 	}
+	cs, err := s.ListOAuthClients(ctx, f.b.tenant.ID, "", 0)
+	if err != nil || len(cs) != 1 || cs[0].Disabled {
+		t.Errorf("tenant B: got OAuth clients %+v (error %v), want one, enabled", cs, err)
+	}
+	es, err := s.ListAuditEvents(ctx, f.a.tenant.ID, coditect.AuditFilter{})
+	if err != nil || len(es) != 1 || es[0].Action != "license.create" {
+		t.Errorf("tenant A: got audit events %+v (error %v), want the one recorded, unchanged", es, err)
+	}
 	// A's own changes did happen.
 	if l, err := s.GetLicense(ctx, f.a.tenant.ID, f.a.license.ID); err != nil || l.Seats != 999 {
 		t.Errorf("tenant A's license: got %+v (error %v), want 999 seats", l, err)
@@ -191,7 +246,7 @@ func TestTenantIsolation(t *testing.T) {
 		if setting != "" {
 			t.Errorf("got app.tenant_id %q in the next transaction, want it empty", setting)
 		}
-		for _, table := range []string{"tenants", "users", "licenses", "sessions"} {
+		for _, table := range allTables {
 			if got := queryInt(t, tx, "SELECT count(*) FROM "+table); got != 0 {
 				t.Errorf("count(*) FROM %s in the next transaction: got %d, want 0", table, got)
 			}
@@ -211,8 +266,7 @@ func TestNoTenantSeesNothing(t *testing.T) {
 	seedTenant(t, seed)
 	s := openInternal(t)
 	ctx := t.Context()
-	tables := []string{"tenants", "users", "licenses", "sessions"}
-	for _, table := range tables {
+	for _, table := range allTables {
 		var n int
 		if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
 			t.Fatal(err)
@@ -222,9 +276,12 @@ func TestNoTenantSeesNothing(t *testing.T) {
 		}
 	}
 	err := s.inTx(ctx, pgx.ReadWrite, func(tx pgx.Tx) error {
-		for _, table := range tables {
+		for _, table := range allTables {
 			if got := queryInt(t, tx, "SELECT count(*) FROM "+table); got != 0 {
 				t.Errorf("count(*) FROM %s: got %d, want 0", table, got)
+			}
+			if table == "audit_events" {
+				continue // the application may not delete audit events at all
 			}
 			if got := exec(t, tx, "DELETE FROM "+table); got != 0 {
 				t.Errorf("DELETE FROM %s: got %d rows, want 0", table, got)
@@ -267,6 +324,7 @@ func TestPrivileges(t *testing.T) {
 		functions := []string{
 			"find_license_by_key_digest(text)", "find_user_by_email(text)", "count_tenants()",
 			"list_expired_sessions(timestamptz, bigint)", "list_active_sessions(text, bigint)",
+			"find_oauth_client(text)", "find_refresh_token(text)", "list_tenants(text, bigint)",
 		}
 		for _, fn := range functions {
 			var app, public bool
@@ -277,6 +335,24 @@ func TestPrivileges(t *testing.T) {
 			}
 			if !app || public {
 				t.Errorf("%s: got EXECUTE for %s %v and for PUBLIC %v, want true and false", fn, DefaultAppRole, app, public)
+			}
+		}
+		for _, tc := range []struct {
+			table, privilege string
+			want             bool
+		}{
+			{"audit_events", "SELECT", true},
+			{"audit_events", "INSERT", true},
+			{"audit_events", "UPDATE", false},
+			{"audit_events", "DELETE", false},
+			{"audit_events", "TRUNCATE", false},
+		} {
+			var got bool
+			if err := tx.QueryRow(ctx, "SELECT has_table_privilege($1, $2, $3)", DefaultAppRole, tc.table, tc.privilege).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("%s on %s for %s: got %v, want %v", tc.privilege, tc.table, DefaultAppRole, got, tc.want)
 			}
 		}
 		var definer []string

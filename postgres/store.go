@@ -193,6 +193,15 @@ func (s *Store) tenantQueries(ctx context.Context, tenantID string, access pgx.T
 	})
 }
 
+// oneRow turns a statement that changed no row into pgx.ErrNoRows, which
+// storeError reports as CodeNotFound.
+func oneRow(n int64, err error) error {
+	if err == nil && n == 0 {
+		return pgx.ErrNoRows
+	}
+	return err
+}
+
 // limit clamps a page size to 1..500, 50 when unset.
 func limit(n int) int32 {
 	switch {

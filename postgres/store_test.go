@@ -204,6 +204,12 @@ func TestValuesTheSchemaRefusesAreInvalidRequest(t *testing.T) {
 	if err := s.CreateSession(t.Context(), sess); err != nil {
 		t.Fatal(err)
 	}
+	staff := &coditect.User{ID: newID(), TenantID: tn.ID, Email: newID() + "@example.com", Role: coditect.RoleAdmin, CreatedAt: now}
+	if err := s.CreateUser(t.Context(), staff); err != nil {
+		t.Fatal(err)
+	}
+	root := *staff
+	root.Role = "root"
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -228,6 +234,19 @@ func TestValuesTheSchemaRefusesAreInvalidRequest(t *testing.T) {
 			ID: newID(), TenantID: tn.ID, Name: "none", LeaseTTLSeconds: 360, HeartbeatIntervalSeconds: 120,
 			KeyDigest: newID(), KeyPrefix: "cl_x", CreatedAt: now, UpdatedAt: now,
 		})},
+		{"seats beyond the column, on update", func() error {
+			huge := *l
+			huge.Seats = 1 << 40
+			return s.UpdateLicense(t.Context(), &huge)
+		}()},
+		{"no seats, on update", func() error {
+			none := *l
+			none.Seats = 0
+			return s.UpdateLicense(t.Context(), &none)
+		}()},
+		{"unknown role, on update", s.UpdateUser(t.Context(), &root)},
+		{"unknown client role", s.CreateOAuthClient(t.Context(), &coditect.OAuthClient{ID: newID(), TenantID: tn.ID, Role: "root", CreatedAt: now})},
+		{"unknown actor type", s.RecordAudit(t.Context(), &coditect.AuditEvent{ID: newID(), TenantID: tn.ID, ActorType: "robot", Action: "x", CreatedAt: now})},
 	} {
 		if got := coditect.ErrorCode(tc.err); got != coditect.CodeInvalidRequest {
 			t.Errorf("%s: got code %q (%v), want %q", tc.name, got, tc.err, coditect.CodeInvalidRequest)
@@ -249,6 +268,19 @@ func TestMetadataThatIsNotJSONIsAnError(t *testing.T) {
 	sess := &coditect.Session{ID: newID(), TenantID: tn.ID, LicenseID: l.ID, Fingerprint: "fp", Metadata: bad, StartedAt: now, LastHeartbeatAt: now, ExpiresAt: now}
 	if err := s.CreateSession(t.Context(), sess); err == nil {
 		t.Error("create session: got no error, want one")
+	}
+	lic = *l
+	lic.Metadata = bad
+	if err := s.UpdateLicense(t.Context(), &lic); err == nil {
+		t.Error("update license: got no error, want one")
+	}
+	for _, e := range []*coditect.AuditEvent{
+		{ID: newID(), TenantID: tn.ID, ActorType: coditect.ActorSystem, Action: "x", Before: bad, CreatedAt: now},
+		{ID: newID(), TenantID: tn.ID, ActorType: coditect.ActorSystem, Action: "x", After: bad, CreatedAt: now},
+	} {
+		if err := s.RecordAudit(t.Context(), e); err == nil {
+			t.Error("record audit: got no error, want one")
+		}
 	}
 }
 

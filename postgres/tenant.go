@@ -45,3 +45,17 @@ func (s *Store) CountTenants(ctx context.Context) (int, error) {
 	}
 	return int(n), nil
 }
+
+// ListTenants pages through every tenant in ID order, starting after
+// afterID, through the list_tenants function.
+func (s *Store) ListTenants(ctx context.Context, afterID string, n int) ([]*coditect.Tenant, error) {
+	rows, err := s.q.ListTenants(ctx, sqlcdb.ListTenantsParams{After: afterID, RowLimit: int64(limit(n))})
+	if err != nil {
+		return nil, storeError("list tenants", tenantKind, err)
+	}
+	out := make([]*coditect.Tenant, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, &coditect.Tenant{ID: row.ID, Name: row.Name, CreatedAt: stored(row.CreatedAt)})
+	}
+	return out, nil
+}

@@ -42,6 +42,23 @@ var (
 		duplicateKey:  "This instance already holds an active session on the license.",
 		missingParent: "License not found.",
 	}
+	oauthClientKind = kind{
+		notFound:      "OAuth client not found.",
+		duplicateID:   "An OAuth client with this ID already exists.",
+		duplicateKey:  "An OAuth client with this ID already exists.",
+		missingParent: "Tenant not found.",
+	}
+	refreshTokenKind = kind{
+		notFound:      "Refresh token not found.",
+		duplicateID:   "This refresh token already exists.",
+		duplicateKey:  "This refresh token already exists.",
+		missingParent: "User not found.",
+	}
+	auditKind = kind{
+		notFound:      "Audit event not found.",
+		duplicateID:   "An audit event with this ID already exists.",
+		missingParent: "Tenant not found.",
+	}
 )
 
 // storeError is the one place driver errors become coditect errors: missing

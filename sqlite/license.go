@@ -89,6 +89,50 @@ func (s *Store) ListLicenses(ctx context.Context, tenantID string, f coditect.Li
 	return out, nil
 }
 
+// UpdateLicense writes every mutable field of l (everything but the tenant,
+// ID and creation time). An empty Status is stored as active, nil Features
+// and Metadata as empty ones. A license the tenant does not have is
+// CodeNotFound, a key digest another license has CodeConflict.
+func (s *Store) UpdateLicense(ctx context.Context, l *coditect.License) error {
+	features, err := encodeFeatures(l.Features)
+	if err != nil {
+		return fmt.Errorf("update license: %w", err)
+	}
+	metadata, err := encodeMetadata(l.Metadata)
+	if err != nil {
+		return fmt.Errorf("update license: %w", err)
+	}
+	status := l.Status
+	if status == "" {
+		status = coditect.LicenseActive
+	}
+	n, err := s.wq.UpdateLicense(ctx, sqlcdb.UpdateLicenseParams{
+		Name:                     l.Name,
+		Status:                   string(status),
+		Seats:                    int64(l.Seats),
+		ExpiresAt:                nullMillis(l.ExpiresAt),
+		Features:                 features,
+		LeaseTtlSeconds:          int64(l.LeaseTTLSeconds),
+		HeartbeatIntervalSeconds: int64(l.HeartbeatIntervalSeconds),
+		OfflineGraceSeconds:      int64(l.OfflineGraceSeconds),
+		KeyDigest:                l.KeyDigest,
+		KeyPrefix:                l.KeyPrefix,
+		Metadata:                 metadata,
+		UpdatedAt:                millis(l.UpdatedAt),
+		TenantID:                 l.TenantID,
+		ID:                       l.ID,
+	})
+	return storeError("update license", licenseKind, oneRow(n, err))
+}
+
+// DeleteLicense removes a license of the tenant and, in the same statement
+// (the foreign key's cascade), its sessions. A license the tenant does not
+// have is CodeNotFound.
+func (s *Store) DeleteLicense(ctx context.Context, tenantID, id string) error {
+	n, err := s.wq.DeleteLicense(ctx, sqlcdb.DeleteLicenseParams{TenantID: tenantID, ID: id})
+	return storeError("delete license", licenseKind, oneRow(n, err))
+}
+
 func licenseFromRow(row sqlcdb.License) (*coditect.License, error) {
 	features := []string{}
 	if err := json.Unmarshal([]byte(row.Features), &features); err != nil {

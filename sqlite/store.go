@@ -142,6 +142,15 @@ func (s *Store) inTx(ctx context.Context, fn func(q *sqlcdb.Queries) error) erro
 	return tx.Commit()
 }
 
+// oneRow turns a statement that changed no row into sql.ErrNoRows, which
+// storeError reports as CodeNotFound.
+func oneRow(n int64, err error) error {
+	if err == nil && n == 0 {
+		return sql.ErrNoRows
+	}
+	return err
+}
+
 // limit clamps a page size to 1..500, 50 when unset.
 func limit(n int) int64 {
 	switch {

@@ -202,6 +202,45 @@ func TestUnknownValuesAreInvalidRequest(t *testing.T) {
 	if got := coditect.ErrorCode(err); got != coditect.CodeInvalidRequest {
 		t.Errorf("unknown end reason: got code %q, want %q", got, coditect.CodeInvalidRequest)
 	}
+	none := *l
+	none.Seats = 0
+	staff := &coditect.User{ID: newID(), TenantID: tn.ID, Email: "b@example.com", Role: coditect.RoleAdmin, CreatedAt: now}
+	if err := s.CreateUser(t.Context(), staff); err != nil {
+		t.Fatal(err)
+	}
+	root := *staff
+	root.Role = "root"
+	for name, err := range map[string]error{
+		"no seats, on update":     s.UpdateLicense(t.Context(), &none),
+		"unknown role, on update": s.UpdateUser(t.Context(), &root),
+		"unknown client role":     s.CreateOAuthClient(t.Context(), &coditect.OAuthClient{ID: newID(), TenantID: tn.ID, Role: "root", CreatedAt: now}),
+		"unknown actor type":      s.RecordAudit(t.Context(), &coditect.AuditEvent{ID: newID(), TenantID: tn.ID, ActorType: "robot", Action: "x", CreatedAt: now}),
+	} {
+		if got := coditect.ErrorCode(err); got != coditect.CodeInvalidRequest {
+			t.Errorf("%s: got code %q (%v), want %q", name, got, err, coditect.CodeInvalidRequest)
+		}
+	}
+}
+
+func TestMetadataThatIsNotJSONIsAnError(t *testing.T) {
+	t.Parallel()
+	s := open(t, filepath.Join(t.TempDir(), "coditect.db"))
+	tn, l := seed(t, s)
+	bad := map[string]any{"ch": make(chan int)}
+	lic := *l
+	lic.Metadata = bad
+	if err := s.UpdateLicense(t.Context(), &lic); err == nil {
+		t.Error("update license: got no error, want one")
+	}
+	now := time.Now()
+	for _, e := range []*coditect.AuditEvent{
+		{ID: newID(), TenantID: tn.ID, ActorType: coditect.ActorSystem, Action: "x", Before: bad, CreatedAt: now},
+		{ID: newID(), TenantID: tn.ID, ActorType: coditect.ActorSystem, Action: "x", After: bad, CreatedAt: now},
+	} {
+		if err := s.RecordAudit(t.Context(), e); err == nil {
+			t.Error("record audit: got no error, want one")
+		}
+	}
 }
 
 func TestCanceledContextIsWrapped(t *testing.T) {

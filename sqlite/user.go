@@ -42,6 +42,34 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*coditect.Us
 	return userFromRow(row), nil
 }
 
+// ListUsers pages through the tenant's users in ID order, starting after
+// afterID.
+func (s *Store) ListUsers(ctx context.Context, tenantID, afterID string, n int) ([]*coditect.User, error) {
+	rows, err := s.rq.ListUsers(ctx, sqlcdb.ListUsersParams{TenantID: tenantID, After: afterID, Limit: limit(n)})
+	if err != nil {
+		return nil, storeError("list users", userKind, err)
+	}
+	out := make([]*coditect.User, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, userFromRow(row))
+	}
+	return out, nil
+}
+
+// UpdateUser writes u's role, disabled flag and password hash; the other
+// fields are left as stored. A user the tenant does not have is
+// CodeNotFound.
+func (s *Store) UpdateUser(ctx context.Context, u *coditect.User) error {
+	n, err := s.wq.UpdateUser(ctx, sqlcdb.UpdateUserParams{
+		Role:         string(u.Role),
+		Disabled:     boolInt(u.Disabled),
+		PasswordHash: u.PasswordHash,
+		TenantID:     u.TenantID,
+		ID:           u.ID,
+	})
+	return storeError("update user", userKind, oneRow(n, err))
+}
+
 func userFromRow(row sqlcdb.User) *coditect.User {
 	return &coditect.User{
 		ID:            row.ID,

@@ -237,4 +237,177 @@ func testLicenses(t *testing.T, newStore func(t *testing.T) coditect.Store) {
 			t.Errorf("got %v searching another tenant's key prefix, want none", licenseIDs(ls))
 		}
 	})
+	t.Run("UpdateWritesEveryMutableField", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		tn := createTenant(t, s)
+		l := createLicense(t, s, tn.ID, func(l *coditect.License) {
+			l.Features = []string{"sso"}
+			l.Metadata = map[string]any{"customer": "ACME"}
+		})
+		oldDigest := l.KeyDigest
+
+		edit := storedLicense(l)
+		edit.Name = "Renamed"
+		edit.Status = coditect.LicenseSuspended
+		edit.Seats = 99
+		edit.ExpiresAt = ptr(base.Add(30*24*time.Hour + 777))
+		edit.Features = []string{"export", "ünïcode"}
+		edit.LeaseTTLSeconds = 900
+		edit.HeartbeatIntervalSeconds = 300
+		edit.OfflineGraceSeconds = 0
+		edit.KeyDigest = newID()
+		edit.KeyPrefix = "cl_rotated"
+		edit.Metadata = map[string]any{"tier": float64(2), "nested": map[string]any{"ok": true}}
+		edit.UpdatedAt = base.Add(time.Hour + 999)
+		// The creation time is not mutable.
+		edit.CreatedAt = base.Add(-time.Hour)
+		noError(t, s.UpdateLicense(t.Context(), edit))
+
+		want := storedLicense(edit)
+		want.CreatedAt = stored(l.CreatedAt)
+		got, err := s.GetLicense(t.Context(), tn.ID, l.ID)
+		noError(t, err)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("GetLicense: got %s, want %s", show(got), show(want))
+		}
+		got, err = s.FindLicenseByKeyDigest(t.Context(), edit.KeyDigest)
+		noError(t, err)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("FindLicenseByKeyDigest with the new digest: got %s, want %s", show(got), show(want))
+		}
+		_, err = s.FindLicenseByKeyDigest(t.Context(), oldDigest)
+		wantCode(t, err, coditect.CodeNotFound)
+
+		// And back: an expiry can be removed again.
+		edit.ExpiresAt = nil
+		noError(t, s.UpdateLicense(t.Context(), edit))
+		got, err = s.GetLicense(t.Context(), tn.ID, l.ID)
+		noError(t, err)
+		if got.ExpiresAt != nil {
+			t.Errorf("got expires_at %v, want nil", *got.ExpiresAt)
+		}
+	})
+
+	t.Run("UpdateEmptyValuesComeBackEmpty", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		tn := createTenant(t, s)
+		l := createLicense(t, s, tn.ID, func(l *coditect.License) {
+			l.Status = coditect.LicenseSuspended
+			l.Features = []string{"sso"}
+			l.Metadata = map[string]any{"a": "b"}
+		})
+		edit := storedLicense(l)
+		edit.Status, edit.Features, edit.Metadata = "", nil, nil
+		noError(t, s.UpdateLicense(t.Context(), edit))
+		got, err := s.GetLicense(t.Context(), tn.ID, l.ID)
+		noError(t, err)
+		if got.Status != coditect.LicenseActive {
+			t.Errorf("got status %q, want %q", got.Status, coditect.LicenseActive)
+		}
+		if got.Features == nil || len(got.Features) != 0 {
+			t.Errorf("got features %#v, want an empty non-nil slice", got.Features)
+		}
+		if got.Metadata == nil || len(got.Metadata) != 0 {
+			t.Errorf("got metadata %#v, want an empty non-nil map", got.Metadata)
+		}
+	})
+
+	t.Run("UpdateUnknownIsNotFound", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		a, b := createTenant(t, s), createTenant(t, s)
+		l := createLicense(t, s, a.ID)
+
+		unknown := storedLicense(l)
+		unknown.ID, unknown.KeyDigest = newID(), newID()
+		wantCode(t, s.UpdateLicense(t.Context(), unknown), coditect.CodeNotFound)
+		foreign := storedLicense(l)
+		foreign.TenantID = b.ID
+		foreign.Seats = 1
+		wantCode(t, s.UpdateLicense(t.Context(), foreign), coditect.CodeNotFound)
+		got, err := s.GetLicense(t.Context(), a.ID, l.ID)
+		noError(t, err)
+		if want := storedLicense(l); !reflect.DeepEqual(got, want) {
+			t.Errorf("after another tenant's update: got %s, want %s", show(got), show(want))
+		}
+	})
+
+	t.Run("UpdateToTakenKeyDigestIsConflictAcrossTenants", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		a, b := createTenant(t, s), createTenant(t, s)
+		la := createLicense(t, s, a.ID)
+		lb := createLicense(t, s, b.ID)
+		sibling := createLicense(t, s, b.ID)
+		for _, taken := range []string{la.KeyDigest, sibling.KeyDigest} {
+			edit := storedLicense(lb)
+			edit.KeyDigest = taken
+			wantCode(t, s.UpdateLicense(t.Context(), edit), coditect.CodeConflict)
+		}
+		got, err := s.GetLicense(t.Context(), b.ID, lb.ID)
+		noError(t, err)
+		if got.KeyDigest != lb.KeyDigest {
+			t.Errorf("got key digest %q, want %q unchanged", got.KeyDigest, lb.KeyDigest)
+		}
+	})
+
+	t.Run("DeleteRemovesTheLicenseAndItsSessions", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		tn := createTenant(t, s)
+		doomed := createLicense(t, s, tn.ID)
+		kept := createLicense(t, s, tn.ID)
+		var gone []*coditect.Session
+		for range 3 {
+			gone = append(gone, createSession(t, s, tn.ID, doomed.ID))
+		}
+		ended := createSession(t, s, tn.ID, doomed.ID)
+		_, err := s.EndSession(t.Context(), tn.ID, ended.ID, coditect.EndReleased, base)
+		noError(t, err)
+		gone = append(gone, ended)
+		stays := createSession(t, s, tn.ID, kept.ID)
+
+		noError(t, s.DeleteLicense(t.Context(), tn.ID, doomed.ID))
+
+		_, err = s.GetLicense(t.Context(), tn.ID, doomed.ID)
+		wantCode(t, err, coditect.CodeNotFound)
+		_, err = s.FindLicenseByKeyDigest(t.Context(), doomed.KeyDigest)
+		wantCode(t, err, coditect.CodeNotFound)
+		for _, sess := range gone {
+			_, err := s.GetSession(t.Context(), tn.ID, sess.ID)
+			if got := coditect.ErrorCode(err); got != coditect.CodeNotFound {
+				t.Errorf("session %s of the deleted license: got error code %q, want %q", sess.ID, got, coditect.CodeNotFound)
+			}
+		}
+		ss, err := s.ListSessions(t.Context(), tn.ID, coditect.SessionFilter{})
+		noError(t, err)
+		if got, want := sessionIDs(ss), []string{stays.ID}; !slices.Equal(got, want) {
+			t.Errorf("sessions left: got %v, want %v", got, want)
+		}
+		ls, err := s.ListLicenses(t.Context(), tn.ID, coditect.LicenseFilter{})
+		noError(t, err)
+		if got, want := licenseIDs(ls), []string{kept.ID}; !slices.Equal(got, want) {
+			t.Errorf("licenses left: got %v, want %v", got, want)
+		}
+		// The key digest is free again.
+		createLicense(t, s, tn.ID, func(l *coditect.License) { l.KeyDigest = doomed.KeyDigest })
+
+		wantCode(t, s.DeleteLicense(t.Context(), tn.ID, doomed.ID), coditect.CodeNotFound)
+	})
+
+	t.Run("DeleteIsTenantScoped", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		a, b := createTenant(t, s), createTenant(t, s)
+		l := createLicense(t, s, a.ID)
+		sess := createSession(t, s, a.ID, l.ID)
+		wantCode(t, s.DeleteLicense(t.Context(), b.ID, l.ID), coditect.CodeNotFound)
+		wantCode(t, s.DeleteLicense(t.Context(), a.ID, newID()), coditect.CodeNotFound)
+		_, err := s.GetLicense(t.Context(), a.ID, l.ID)
+		noError(t, err)
+		_, err = s.GetSession(t.Context(), a.ID, sess.ID)
+		noError(t, err)
+	})
 }

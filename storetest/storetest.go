@@ -4,8 +4,8 @@
 //
 // Every test creates its own tenants, so the suite also holds on one
 // database shared by all tests. The cross-tenant methods (CountTenants,
-// ListExpiredSessions, ListActiveSessions) see other tests' rows there, so
-// their assertions only look at the tenants the test made.
+// ListTenants, ListExpiredSessions, ListActiveSessions) see other tests'
+// rows there, so their assertions only look at the tenants the test made.
 package storetest
 
 import (
@@ -36,6 +36,18 @@ func Run(t *testing.T, newStore func(t *testing.T) coditect.Store) {
 	t.Run("Sessions", func(t *testing.T) {
 		t.Parallel()
 		testSessions(t, newStore)
+	})
+	t.Run("OAuthClients", func(t *testing.T) {
+		t.Parallel()
+		testOAuthClients(t, newStore)
+	})
+	t.Run("RefreshTokens", func(t *testing.T) {
+		t.Parallel()
+		testRefreshTokens(t, newStore)
+	})
+	t.Run("Audit", func(t *testing.T) {
+		t.Parallel()
+		testAudit(t, newStore)
 	})
 }
 

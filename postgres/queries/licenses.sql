@@ -31,3 +31,25 @@ WHERE tenant_id = @tenant_id
   AND (@after::text = '' OR id < @after::text)
 ORDER BY id DESC
 LIMIT @row_limit;
+
+-- name: UpdateLicense :execrows
+UPDATE licenses
+SET name = @name,
+    status = @status,
+    seats = @seats,
+    expires_at = @expires_at,
+    features = @features,
+    lease_ttl_seconds = @lease_ttl_seconds,
+    heartbeat_interval_seconds = @heartbeat_interval_seconds,
+    offline_grace_seconds = @offline_grace_seconds,
+    key_digest = @key_digest,
+    key_prefix = @key_prefix,
+    metadata = @metadata,
+    updated_at = @updated_at
+WHERE tenant_id = @tenant_id AND id = @id;
+
+-- DeleteLicense removes the license; the foreign key's cascade removes its
+-- sessions in the same statement.
+-- name: DeleteLicense :execrows
+DELETE FROM licenses
+WHERE tenant_id = @tenant_id AND id = @id;

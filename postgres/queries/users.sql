@@ -12,3 +12,14 @@ WHERE tenant_id = @tenant_id AND id = @id;
 -- name: FindUserByEmail :one
 SELECT f.tenant_id::text AS tenant_id, f.user_id::text AS id
 FROM find_user_by_email(@email::text) AS f;
+
+-- name: ListUsers :many
+SELECT * FROM users
+WHERE tenant_id = @tenant_id AND id > @after::text
+ORDER BY id
+LIMIT @row_limit;
+
+-- name: UpdateUser :execrows
+UPDATE users
+SET role = @role, disabled = @disabled, password_hash = @password_hash
+WHERE tenant_id = @tenant_id AND id = @id;

@@ -8,3 +8,9 @@ WHERE id = @id;
 
 -- name: CountTenants :one
 SELECT count(*) FROM tenants;
+
+-- name: ListTenants :many
+SELECT * FROM tenants
+WHERE id > @after
+ORDER BY id
+LIMIT @limit;

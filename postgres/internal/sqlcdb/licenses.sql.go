@@ -61,6 +61,26 @@ func (q *Queries) CreateLicense(ctx context.Context, arg CreateLicenseParams) er
 	return err
 }
 
+const deleteLicense = `-- name: DeleteLicense :execrows
+DELETE FROM licenses
+WHERE tenant_id = $1 AND id = $2
+`
+
+type DeleteLicenseParams struct {
+	TenantID string
+	ID       string
+}
+
+// DeleteLicense removes the license; the foreign key's cascade removes its
+// sessions in the same statement.
+func (q *Queries) DeleteLicense(ctx context.Context, arg DeleteLicenseParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteLicense, arg.TenantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const findLicenseByKeyDigest = `-- name: FindLicenseByKeyDigest :one
 SELECT f.tenant_id::text AS tenant_id, f.license_id::text AS id
 FROM find_license_by_key_digest($1::text) AS f
@@ -175,4 +195,61 @@ func (q *Queries) ListLicenses(ctx context.Context, arg ListLicensesParams) ([]L
 		return nil, err
 	}
 	return items, nil
+}
+
+const updateLicense = `-- name: UpdateLicense :execrows
+UPDATE licenses
+SET name = $1,
+    status = $2,
+    seats = $3,
+    expires_at = $4,
+    features = $5,
+    lease_ttl_seconds = $6,
+    heartbeat_interval_seconds = $7,
+    offline_grace_seconds = $8,
+    key_digest = $9,
+    key_prefix = $10,
+    metadata = $11,
+    updated_at = $12
+WHERE tenant_id = $13 AND id = $14
+`
+
+type UpdateLicenseParams struct {
+	Name                     string
+	Status                   string
+	Seats                    int32
+	ExpiresAt                *time.Time
+	Features                 []string
+	LeaseTtlSeconds          int32
+	HeartbeatIntervalSeconds int32
+	OfflineGraceSeconds      int32
+	KeyDigest                string
+	KeyPrefix                string
+	Metadata                 []byte
+	UpdatedAt                time.Time
+	TenantID                 string
+	ID                       string
+}
+
+func (q *Queries) UpdateLicense(ctx context.Context, arg UpdateLicenseParams) (int64, error) {
+	result, err := q.db.Exec(ctx, updateLicense,
+		arg.Name,
+		arg.Status,
+		arg.Seats,
+		arg.ExpiresAt,
+		arg.Features,
+		arg.LeaseTtlSeconds,
+		arg.HeartbeatIntervalSeconds,
+		arg.OfflineGraceSeconds,
+		arg.KeyDigest,
+		arg.KeyPrefix,
+		arg.Metadata,
+		arg.UpdatedAt,
+		arg.TenantID,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

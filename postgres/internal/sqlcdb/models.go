@@ -8,6 +8,20 @@ import (
 	"time"
 )
 
+type AuditEvent struct {
+	TenantID   string
+	ID         string
+	ActorType  string
+	ActorID    string
+	Action     string
+	TargetType string
+	TargetID   string
+	Ip         string
+	Before     []byte
+	After      []byte
+	CreatedAt  time.Time
+}
+
 type License struct {
 	TenantID                 string
 	ID                       string
@@ -24,6 +38,28 @@ type License struct {
 	Metadata                 []byte
 	CreatedAt                time.Time
 	UpdatedAt                time.Time
+}
+
+type OAuthClient struct {
+	TenantID     string
+	ID           string
+	Name         string
+	SecretDigest string
+	Role         string
+	Disabled     bool
+	CreatedBy    string
+	CreatedAt    time.Time
+}
+
+type RefreshToken struct {
+	TenantID  string
+	ID        string
+	UserID    string
+	FamilyID  string
+	ExpiresAt time.Time
+	CreatedAt time.Time
+	UsedAt    *time.Time
+	RevokedAt *time.Time
 }
 
 type Session struct {

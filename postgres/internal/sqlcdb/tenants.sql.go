@@ -49,3 +49,34 @@ func (q *Queries) GetTenant(ctx context.Context, id string) (Tenant, error) {
 	err := row.Scan(&i.ID, &i.Name, &i.CreatedAt)
 	return i, err
 }
+
+const listTenants = `-- name: ListTenants :many
+SELECT id, name, created_at FROM list_tenants($1::text, $2::bigint)
+`
+
+type ListTenantsParams struct {
+	After    string
+	RowLimit int64
+}
+
+// ListTenants pages through every tenant by ID through the SECURITY
+// DEFINER function.
+func (q *Queries) ListTenants(ctx context.Context, arg ListTenantsParams) ([]Tenant, error) {
+	rows, err := q.db.Query(ctx, listTenants, arg.After, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Tenant{}
+	for rows.Next() {
+		var i Tenant
+		if err := rows.Scan(&i.ID, &i.Name, &i.CreatedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

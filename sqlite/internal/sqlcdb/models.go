@@ -8,6 +8,20 @@ import (
 	"database/sql"
 )
 
+type AuditEvent struct {
+	TenantID   string
+	ID         string
+	ActorType  string
+	ActorID    string
+	Action     string
+	TargetType string
+	TargetID   string
+	Ip         string
+	Before     sql.NullString
+	After      sql.NullString
+	CreatedAt  int64
+}
+
 type License struct {
 	TenantID                 string
 	ID                       string
@@ -24,6 +38,28 @@ type License struct {
 	Metadata                 string
 	CreatedAt                int64
 	UpdatedAt                int64
+}
+
+type OAuthClient struct {
+	TenantID     string
+	ID           string
+	Name         string
+	SecretDigest string
+	Role         string
+	Disabled     int64
+	CreatedBy    string
+	CreatedAt    int64
+}
+
+type RefreshToken struct {
+	TenantID  string
+	ID        string
+	UserID    string
+	FamilyID  string
+	ExpiresAt int64
+	CreatedAt int64
+	UsedAt    sql.NullInt64
+	RevokedAt sql.NullInt64
 }
 
 type Session struct {

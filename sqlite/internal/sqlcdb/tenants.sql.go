@@ -47,3 +47,38 @@ func (q *Queries) GetTenant(ctx context.Context, id string) (Tenant, error) {
 	err := row.Scan(&i.ID, &i.Name, &i.CreatedAt)
 	return i, err
 }
+
+const listTenants = `-- name: ListTenants :many
+SELECT id, name, created_at FROM tenants
+WHERE id > ?1
+ORDER BY id
+LIMIT ?2
+`
+
+type ListTenantsParams struct {
+	After string
+	Limit int64
+}
+
+func (q *Queries) ListTenants(ctx context.Context, arg ListTenantsParams) ([]Tenant, error) {
+	rows, err := q.db.QueryContext(ctx, listTenants, arg.After, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Tenant{}
+	for rows.Next() {
+		var i Tenant
+		if err := rows.Scan(&i.ID, &i.Name, &i.CreatedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

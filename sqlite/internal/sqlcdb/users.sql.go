@@ -85,3 +85,76 @@ func (q *Queries) GetUser(ctx context.Context, arg GetUserParams) (User, error) 
 	)
 	return i, err
 }
+
+const listUsers = `-- name: ListUsers :many
+SELECT tenant_id, id, email, password_hash, role, platform_admin, disabled, created_at FROM users
+WHERE tenant_id = ?1 AND id > ?2
+ORDER BY id
+LIMIT ?3
+`
+
+type ListUsersParams struct {
+	TenantID string
+	After    string
+	Limit    int64
+}
+
+func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]User, error) {
+	rows, err := q.db.QueryContext(ctx, listUsers, arg.TenantID, arg.After, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []User{}
+	for rows.Next() {
+		var i User
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Email,
+			&i.PasswordHash,
+			&i.Role,
+			&i.PlatformAdmin,
+			&i.Disabled,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const updateUser = `-- name: UpdateUser :execrows
+UPDATE users
+SET role = ?1, disabled = ?2, password_hash = ?3
+WHERE tenant_id = ?4 AND id = ?5
+`
+
+type UpdateUserParams struct {
+	Role         string
+	Disabled     int64
+	PasswordHash string
+	TenantID     string
+	ID           string
+}
+
+func (q *Queries) UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, updateUser,
+		arg.Role,
+		arg.Disabled,
+		arg.PasswordHash,
+		arg.TenantID,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}

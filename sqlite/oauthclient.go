@@ -1,0 +1,77 @@
+package sqlite
+
+import (
+	"context"
+
+	coditect "github.com/coditect/coditect-license"
+	"github.com/coditect/coditect-license/sqlite/internal/sqlcdb"
+)
+
+// CreateOAuthClient inserts c. A taken client ID (in any tenant) is
+// CodeConflict, an unknown tenant CodeNotFound.
+func (s *Store) CreateOAuthClient(ctx context.Context, c *coditect.OAuthClient) error {
+	err := s.wq.CreateOAuthClient(ctx, sqlcdb.CreateOAuthClientParams{
+		TenantID:     c.TenantID,
+		ID:           c.ID,
+		Name:         c.Name,
+		SecretDigest: c.SecretDigest,
+		Role:         string(c.Role),
+		Disabled:     boolInt(c.Disabled),
+		CreatedBy:    c.CreatedBy,
+		CreatedAt:    millis(c.CreatedAt),
+	})
+	return storeError("create oauth client", oauthClientKind, err)
+}
+
+// GetOAuthClient returns an OAuth client of the tenant.
+func (s *Store) GetOAuthClient(ctx context.Context, tenantID, id string) (*coditect.OAuthClient, error) {
+	row, err := s.rq.GetOAuthClient(ctx, sqlcdb.GetOAuthClientParams{TenantID: tenantID, ID: id})
+	if err != nil {
+		return nil, storeError("get oauth client", oauthClientKind, err)
+	}
+	return oauthClientFromRow(row), nil
+}
+
+// FindOAuthClient returns the OAuth client, of any tenant, with the given
+// client ID.
+func (s *Store) FindOAuthClient(ctx context.Context, id string) (*coditect.OAuthClient, error) {
+	row, err := s.rq.FindOAuthClient(ctx, id)
+	if err != nil {
+		return nil, storeError("find oauth client", oauthClientKind, err)
+	}
+	return oauthClientFromRow(row), nil
+}
+
+// ListOAuthClients pages through the tenant's OAuth clients in ID order,
+// starting after afterID.
+func (s *Store) ListOAuthClients(ctx context.Context, tenantID, afterID string, n int) ([]*coditect.OAuthClient, error) {
+	rows, err := s.rq.ListOAuthClients(ctx, sqlcdb.ListOAuthClientsParams{TenantID: tenantID, After: afterID, Limit: limit(n)})
+	if err != nil {
+		return nil, storeError("list oauth clients", oauthClientKind, err)
+	}
+	out := make([]*coditect.OAuthClient, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, oauthClientFromRow(row))
+	}
+	return out, nil
+}
+
+// DeleteOAuthClient removes an OAuth client of the tenant; one the tenant
+// does not have is CodeNotFound.
+func (s *Store) DeleteOAuthClient(ctx context.Context, tenantID, id string) error {
+	n, err := s.wq.DeleteOAuthClient(ctx, sqlcdb.DeleteOAuthClientParams{TenantID: tenantID, ID: id})
+	return storeError("delete oauth client", oauthClientKind, oneRow(n, err))
+}
+
+func oauthClientFromRow(row sqlcdb.OAuthClient) *coditect.OAuthClient {
+	return &coditect.OAuthClient{
+		ID:           row.ID,
+		TenantID:     row.TenantID,
+		Name:         row.Name,
+		SecretDigest: row.SecretDigest,
+		Role:         coditect.Role(row.Role),
+		Disabled:     row.Disabled != 0,
+		CreatedBy:    row.CreatedBy,
+		CreatedAt:    fromMillis(row.CreatedAt),
+	}
+}
