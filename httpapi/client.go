@@ -158,14 +158,16 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) error {
 	if strings.HasPrefix(token, "st1.") {
 		err = s.Seats.Release(r.Context(), id, token)
 	} else {
-		p, verr := s.Tokens.Verify(token)
+		p, verr := s.principal(w, r)
 		if verr != nil {
 			return verr
 		}
 		if !p.Role.CanWrite() {
 			return coditect.Errorf(coditect.CodeForbidden, "Your role (%s) may not release sessions.", p.Role)
 		}
-		err = s.Seats.Revoke(r.Context(), p.TenantID, id)
+		if err = s.Seats.Revoke(r.Context(), p.TenantID, id); err == nil {
+			s.auditBy(r, p, "session.revoke", "session", id, nil, nil)
+		}
 	}
 	if err != nil {
 		return err

@@ -39,6 +39,7 @@ type fixture struct {
 	owner  string // Authorization header value
 	viewer string
 	ready  error
+	bus    *memory.EventBus
 }
 
 const password = "a long enough password"
@@ -57,18 +58,22 @@ func newFixture(t *testing.T, opts ...func(*httpapi.Server)) *fixture {
 	_, _ = rand.Read(secret)
 	st2, _ := seat.NewSessionTokens(secret)
 	ledger := memory.NewLedger()
+	f := &fixture{t: t, store: st, bus: memory.NewEventBus()}
 	seats, err := seat.New(seat.Config{
 		Store: st, Ledger: ledger, Signer: &signing.LicenseSigner{Key: signing.NewKey(lpriv)},
-		SessionTokens: st2, Issuer: "test", Now: time.Now, NewID: newID,
+		SessionTokens: st2, Issuer: "test", Now: time.Now, NewID: newID, Events: f.bus,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, store: st}
+	evCtx, stopEvents := context.WithCancel(context.Background())
+	t.Cleanup(stopEvents)
+	go seats.RunEvents(evCtx)
 	f.tokens = &auth.Tokens{KeyID: "k1", Key: apriv, Issuer: "test", Audience: "coditect-admin", TTL: time.Minute, Now: time.Now, NewID: newID}
 	srv := &httpapi.Server{
 		Seats: seats, Store: st, Tokens: f.tokens, JWKS: []byte(`{"keys":[]}`), OpenAPI: []byte(`{"openapi":"3.1.0"}`),
 		Ready: func(context.Context) error { return f.ready }, Now: time.Now, NewID: newID,
+		Events: f.bus,
 	}
 	for _, o := range opts {
 		o(srv)

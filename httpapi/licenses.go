@@ -89,6 +89,7 @@ func (s *Server) createLicense(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Store.CreateLicense(r.Context(), l); err != nil {
 		return err
 	}
+	s.auditBy(r, p, "license.create", "license", l.ID, nil, licenseAudit(l))
 	resp, err := s.licenseResponse(r, l)
 	if err != nil {
 		return err

@@ -22,9 +22,10 @@ type oauthError struct {
 func (e *oauthError) Error() string { return e.Code + ": " + e.Description }
 
 type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int    `json:"expires_in"`
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
 // token is the OAuth2 token endpoint (RFC 6749). It answers in RFC 6749's
@@ -67,6 +68,10 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request) (*tokenResponse, 
 	switch gt := r.PostForm.Get("grant_type"); gt {
 	case "password":
 		return s.passwordGrant(w, r)
+	case "client_credentials":
+		return s.clientCredentialsGrant(r)
+	case "refresh_token":
+		return s.refreshGrant(r)
 	case "":
 		return nil, &oauthError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "grant_type is required."}
 	default:
@@ -86,13 +91,19 @@ func (s *Server) passwordGrant(w http.ResponseWriter, r *http.Request) (*tokenRe
 	}
 	// Every attempt on an account is charged to its tiers before the
 	// password is checked, so guessing slows down whatever the outcome.
-	for i, l := range s.Limits.LoginAccount {
-		if err := s.limit(w, r, "login-account-"+strconv.Itoa(i), email, l); err != nil {
+	u, err := s.Store.FindUserByEmail(r.Context(), email)
+	// The tiers are charged longest first: an attempt refused by a short
+	// tier still counts against the longer ones, so the delay grows as the
+	// attempts go on (seconds, then a minute, then ten).
+	for i := len(s.Limits.LoginAccount) - 1; i >= 0; i-- {
+		if lerr := s.limit(w, r, "login-account-"+strconv.Itoa(i), email, s.Limits.LoginAccount[i]); lerr != nil {
 			s.logger.WarnContext(r.Context(), "sign-in attempts throttled", "email", email, "ip", s.clientIP(r))
-			return nil, rateLimited(err)
+			if err == nil {
+				s.audit(r, coditect.AuditEvent{TenantID: u.TenantID, ActorType: coditect.ActorAnonymous, Action: "auth.login_throttled", TargetType: "user", TargetID: u.ID})
+			}
+			return nil, rateLimited(lerr)
 		}
 	}
-	u, err := s.Store.FindUserByEmail(r.Context(), email)
 	if coditect.IsCode(err, coditect.CodeNotFound) {
 		// Spend the same time as a real check so response times do not
 		// reveal which accounts exist.
@@ -107,13 +118,11 @@ func (s *Server) passwordGrant(w http.ResponseWriter, r *http.Request) (*tokenRe
 	}
 	if !ok || u.Disabled {
 		s.logger.InfoContext(r.Context(), "sign-in failed", "user_id", u.ID, "ip", s.clientIP(r))
+		s.audit(r, coditect.AuditEvent{TenantID: u.TenantID, ActorType: coditect.ActorAnonymous, Action: "auth.login_failed", TargetType: "user", TargetID: u.ID})
 		return nil, invalid
 	}
-	tok, ttl, err := s.Tokens.Issue(auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role, PlatformAdmin: u.PlatformAdmin})
-	if err != nil {
-		return nil, err
-	}
-	return &tokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(ttl.Seconds())}, nil
+	s.audit(r, coditect.AuditEvent{TenantID: u.TenantID, ActorType: coditect.ActorUser, ActorID: u.ID, Action: "auth.login", TargetType: "user", TargetID: u.ID})
+	return s.issueForUser(r, u, s.NewID())
 }
 
 // rateLimited turns a rate_limited error into the token endpoint's format;
@@ -132,7 +141,13 @@ func (s *Server) principal(w http.ResponseWriter, r *http.Request) (auth.Princip
 	if tok == "" {
 		return auth.Principal{}, coditect.Errorf(coditect.CodeUnauthorized, "An access token is required: send \"Authorization: Bearer <access_token>\".")
 	}
-	p, err := s.Tokens.Verify(tok)
+	var p auth.Principal
+	var err error
+	if s.OIDC != nil && auth.UnverifiedIssuer(tok) == s.OIDC.Issuer() {
+		p, err = s.OIDC.Verify(r.Context(), tok)
+	} else {
+		p, err = s.Tokens.Verify(tok)
+	}
 	if err != nil {
 		return p, err
 	}

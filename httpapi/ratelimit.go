@@ -23,8 +23,9 @@ type Limits struct {
 	Admin coditect.Limit
 	// LoginIP limits the token endpoint per client IP.
 	LoginIP coditect.Limit
-	// LoginAccount limits sign-in attempts per account. Each tier is
-	// checked in turn, so the delay grows as failures go on: a few quick
+	// LoginAccount limits sign-in attempts per account, shortest window
+	// first. Attempts count against the longer tiers even when a shorter
+	// one refuses them, so the delay grows as attempts go on: a few quick
 	// retries, then one a minute, then one every ten minutes.
 	LoginAccount []coditect.Limit
 }

@@ -19,20 +19,11 @@ import (
 // MaxBodyBytes bounds every request body.
 const MaxBodyBytes = 1 << 20
 
-// Store is what the admin handlers need from the durable store.
-type Store interface {
-	FindUserByEmail(ctx context.Context, email string) (*coditect.User, error)
-	CreateLicense(ctx context.Context, l *coditect.License) error
-	GetLicense(ctx context.Context, tenantID, id string) (*coditect.License, error)
-	ListLicenses(ctx context.Context, tenantID string, f coditect.LicenseFilter) ([]*coditect.License, error)
-	ListSessions(ctx context.Context, tenantID string, f coditect.SessionFilter) ([]*coditect.Session, error)
-}
-
 // Server holds the handlers' dependencies. Fill every field before calling
 // Handler.
 type Server struct {
 	Seats  *seat.Service
-	Store  Store
+	Store  coditect.Store
 	Tokens *auth.Tokens
 	// JWKS is the JSON of /.well-known/jwks.json.
 	JWKS []byte
@@ -48,6 +39,15 @@ type Server struct {
 	// Limiter enforces Limits; nil turns rate limiting off.
 	Limiter coditect.RateLimiter
 	Limits  Limits
+	// Events carries live session events to /api/v1/sessions/events; nil
+	// answers 503 there.
+	Events coditect.EventBus
+	// OIDC, when set, also accepts access tokens of an external OpenID
+	// Connect issuer (single sign-on).
+	OIDC *auth.OIDC
+	// RefreshTokenTTL is how long an unused refresh token stays valid;
+	// zero means DefaultRefreshTokenTTL.
+	RefreshTokenTTL time.Duration
 	// CORSOrigins are the origins (scheme://host[:port]) of separately
 	// hosted dashboards allowed to call the API from a browser.
 	CORSOrigins []string
@@ -70,6 +70,7 @@ func Routes() []Route {
 		{"GET", "/.well-known/jwks.json", (*Server).jwks},
 		{"GET", "/api/v1/openapi.json", (*Server).openAPI},
 		{"POST", "/oauth/token", (*Server).token},
+		{"POST", "/oauth/revoke", (*Server).revoke},
 
 		// Client API (License and session-token auth).
 		{"POST", "/api/v1/sessions", (*Server).acquire},
@@ -81,7 +82,23 @@ func Routes() []Route {
 		{"GET", "/api/v1/licenses", (*Server).listLicenses},
 		{"POST", "/api/v1/licenses", (*Server).createLicense},
 		{"GET", "/api/v1/licenses/{license_id}", (*Server).getLicense},
+		{"PATCH", "/api/v1/licenses/{license_id}", (*Server).patchLicense},
+		{"DELETE", "/api/v1/licenses/{license_id}", (*Server).deleteLicense},
+		{"POST", "/api/v1/licenses/{license_id}/suspend", (*Server).suspendLicense},
+		{"POST", "/api/v1/licenses/{license_id}/reinstate", (*Server).reinstateLicense},
+		{"POST", "/api/v1/licenses/{license_id}/rotate-key", (*Server).rotateLicenseKey},
 		{"GET", "/api/v1/sessions", (*Server).listSessions},
+		{"GET", "/api/v1/sessions/events", (*Server).sessionEvents},
+		{"GET", "/api/v1/audit-events", (*Server).listAuditEvents},
+		{"GET", "/api/v1/users", (*Server).listUsers},
+		{"POST", "/api/v1/users", (*Server).createUser},
+		{"PATCH", "/api/v1/users/{user_id}", (*Server).patchUser},
+		{"POST", "/api/v1/users/me/password", (*Server).changeOwnPassword},
+		{"GET", "/api/v1/clients", (*Server).listClients},
+		{"POST", "/api/v1/clients", (*Server).createClient},
+		{"DELETE", "/api/v1/clients/{client_id}", (*Server).deleteClient},
+		{"GET", "/api/v1/tenants", (*Server).listTenants},
+		{"POST", "/api/v1/tenants", (*Server).createTenant},
 	}
 }
 
@@ -92,7 +109,6 @@ func (s *Server) Handler() http.Handler {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
 	mux := http.NewServeMux()
-	methods := map[string][]string{}
 	for _, rt := range Routes() {
 		h := rt.handler
 		mux.HandleFunc(rt.Method+" "+rt.Pattern, func(w http.ResponseWriter, r *http.Request) {
@@ -100,24 +116,35 @@ func (s *Server) Handler() http.Handler {
 				s.writeError(w, r, err)
 			}
 		})
-		methods[rt.Pattern] = append(methods[rt.Pattern], rt.Method)
 	}
-	// Same path, other method: a problem+json 405 instead of the mux's text.
-	for pattern, ms := range methods {
-		allow := ms
-		if contains(allow, "GET") {
-			allow = append(allow, "HEAD")
+	// Unmatched requests: the mux decides between 404 and 405 (with its
+	// Allow header), and the answer goes out as problem+json.
+	routed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
 		}
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Allow", join(allow))
+		rec := &headerRecorder{header: http.Header{}}
+		mux.ServeHTTP(rec, r)
+		if rec.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.header.Get("Allow"))
 			s.writeError(w, r, coditect.Errorf(coditect.CodeMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))
-		})
-	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			return
+		}
 		s.writeError(w, r, coditect.Errorf(coditect.CodeNotFound, "No such resource: %s.", r.URL.Path))
 	})
-	return s.accessLog(SecurityHeaders(s.cors(s.recoverer(s.limitBody(mux))), APIContentSecurityPolicy))
+	return s.accessLog(SecurityHeaders(s.cors(s.recoverer(s.limitBody(routed))), APIContentSecurityPolicy))
 }
+
+// headerRecorder takes the mux's own answer to an unmatched request.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header         { return h.header }
+func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerRecorder) WriteHeader(code int)        { h.status = code }
 
 // statusRecorder remembers the status a handler wrote, for the access log.
 type statusRecorder struct {
@@ -152,26 +179,6 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		s.logger.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
 			"status", rec.status, "duration", time.Since(start), "remote", r.RemoteAddr)
 	})
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func join(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ", "
-		}
-		out += s
-	}
-	return out
 }
 
 // limitBody caps every request body at MaxBodyBytes.

@@ -31,7 +31,9 @@ type ledger struct {
 	// limiter keeps rate-limit budgets where the ledger keeps leases, so
 	// replicas share them when Redis is configured.
 	limiter coditect.RateLimiter
-	close   func() error
+	// events carries live session events between the replicas.
+	events coditect.EventBus
+	close  func() error
 }
 
 // openLedger opens the seat ledger the configuration names: in memory, or
@@ -39,7 +41,7 @@ type ledger struct {
 // seat state.
 func openLedger(ctx context.Context, c Config, logger *slog.Logger) (*ledger, error) {
 	if c.Redis == "" {
-		return &ledger{Ledger: memory.NewLedger(), rebuildAtStart: true, limiter: memory.NewRateLimiter(), close: func() error { return nil }}, nil
+		return &ledger{Ledger: memory.NewLedger(), rebuildAtStart: true, limiter: memory.NewRateLimiter(), events: memory.NewEventBus(), close: func() error { return nil }}, nil
 	}
 	client, err := redis.ParseURL(c.Redis, redis.ClientOptions{PoolSize: c.RedisPoolSize, DialTimeout: c.RedisTimeout, Timeout: c.RedisTimeout})
 	if err != nil {
@@ -60,5 +62,9 @@ func openLedger(ctx context.Context, c Config, logger *slog.Logger) (*ledger, er
 		client.Close()
 		return nil, err
 	}
-	return &ledger{Ledger: l, limiter: redis.NewRateLimiter(client, redis.Options{Prefix: c.RedisPrefix}), close: client.Close}, nil
+	opts := redis.Options{Prefix: c.RedisPrefix}
+	return &ledger{
+		Ledger: l, limiter: redis.NewRateLimiter(client, opts), events: redis.NewEventBus(client, opts),
+		close: client.Close,
+	}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	coditect "github.com/coditect/coditect-license"
+	"github.com/coditect/coditect-license/auth"
 	"github.com/coditect/coditect-license/httpapi"
 )
 
@@ -38,6 +39,12 @@ type Config struct {
 	SweepInterval      time.Duration
 	ShutdownTimeout    time.Duration
 	TrustProxy         bool
+	RefreshTokenTTL    time.Duration
+	OIDCIssuer         string
+	OIDCAudience       string
+	OIDCJWKSURL        string
+	OIDCTenantClaim    string
+	OIDCRoleClaim      string
 	// RateLimits false turns every rate limit off.
 	RateLimits  bool
 	Limits      httpapi.Limits
@@ -59,6 +66,9 @@ func DefaultConfig() Config {
 		RedisTimeout:    time.Second,
 		RedisPrefix:     "coditect",
 		RateLimits:      true,
+		RefreshTokenTTL: httpapi.DefaultRefreshTokenTTL,
+		OIDCTenantClaim: auth.DefaultTenantClaim,
+		OIDCRoleClaim:   auth.DefaultRoleClaim,
 		Limits:          httpapi.DefaultLimits(),
 	}
 }
@@ -92,6 +102,12 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often expired sessions are swept and heartbeats written back")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown waits for requests in flight")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take client IPs from X-Forwarded-For (only behind a proxy you run)")
+	fs.DurationVar(&c.RefreshTokenTTL, "refresh-token-ttl", c.RefreshTokenTTL, "lifetime of an unused refresh token")
+	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "single sign-on: accept access tokens of this OpenID Connect issuer (https URL)")
+	fs.StringVar(&c.OIDCAudience, "oidc-audience", c.OIDCAudience, "single sign-on: the audience the issuer's tokens must carry")
+	fs.StringVar(&c.OIDCJWKSURL, "oidc-jwks-url", c.OIDCJWKSURL, "single sign-on: the issuer's JWKS URL (default: discovered)")
+	fs.StringVar(&c.OIDCTenantClaim, "oidc-tenant-claim", c.OIDCTenantClaim, "single sign-on: the claim holding the tenant ID")
+	fs.StringVar(&c.OIDCRoleClaim, "oidc-role-claim", c.OIDCRoleClaim, "single sign-on: the claim holding the role (owner, admin, viewer)")
 	fs.BoolVar(&c.RateLimits, "rate-limits", c.RateLimits, "enforce rate limits (false turns them all off)")
 	fs.Var((*limitFlag)(&c.Limits.LicenseKey), "rate-limit-license", "acquires and status reads per license key: RATE/s:BURST")
 	fs.Var((*limitFlag)(&c.Limits.ClientIP), "rate-limit-ip", "client API calls with a license key per client IP: RATE/s:BURST")
@@ -153,6 +169,12 @@ func (c *Config) Validate() error {
 	if c.RedisPoolSize < 0 || c.DatabaseMaxConns < 0 {
 		return errors.New("--redis-pool-size and --database-max-conns must not be negative")
 	}
+	if c.RefreshTokenTTL < time.Minute {
+		return fmt.Errorf("--refresh-token-ttl %v: want at least 1m", c.RefreshTokenTTL)
+	}
+	if (c.OIDCIssuer == "") != (c.OIDCAudience == "") {
+		return errors.New("--oidc-issuer and --oidc-audience go together: set both or neither")
+	}
 	origins, ok := httpapi.NormalizeOrigins(c.CORSOrigins)
 	if !ok {
 		return fmt.Errorf("--cors-origins %q: want scheme://host[:port] entries", strings.Join(c.CORSOrigins, ","))
@@ -207,6 +229,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("issuer", c.Issuer), slog.Duration("access_token_ttl", c.AccessTokenTTL),
 		slog.Duration("sweep_interval", c.SweepInterval), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Bool("trust_proxy", c.TrustProxy), slog.Bool("rate_limits", c.RateLimits),
+		slog.Duration("refresh_token_ttl", c.RefreshTokenTTL), slog.String("oidc_issuer", c.OIDCIssuer),
 		slog.String("cors_origins", strings.Join(c.CORSOrigins, ",")),
 	)
 }

@@ -209,7 +209,12 @@ func (p *process) do(method, path, auth string, body any) response {
 
 func (p *process) login() string {
 	p.t.Helper()
-	form := url.Values{"grant_type": {"password"}, "username": {adminEmail}, "password": {adminPassword}}
+	return p.loginAs(adminEmail, adminPassword)
+}
+
+func (p *process) loginAs(email, password string) string {
+	p.t.Helper()
+	form := url.Values{"grant_type": {"password"}, "username": {email}, "password": {password}}
 	resp, err := httpClient.PostForm(p.base+"/oauth/token", form)
 	if err != nil {
 		p.t.Fatal(err)

@@ -104,6 +104,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.seats, err = seat.New(seat.Config{
 		Store: store, Ledger: m.ledger, Signer: &signing.LicenseSigner{Key: licenseKey},
 		SessionTokens: tokens, Issuer: m.Config.Issuer, Now: m.Now, NewID: newID, Logger: m.logger,
+		Events: m.ledger.events,
 	})
 	if err != nil {
 		return err
@@ -135,6 +136,7 @@ func (m *Main) Open(ctx context.Context) error {
 	srv := &httpapi.Server{
 		Seats: m.seats, Store: store, JWKS: jwks, OpenAPI: doc, Now: m.Now, NewID: newID,
 		Logger: m.logger, TrustProxy: m.Config.TrustProxy, CORSOrigins: m.Config.CORSOrigins,
+		Events: m.ledger.events, RefreshTokenTTL: m.Config.RefreshTokenTTL,
 		Tokens: &auth.Tokens{
 			KeyID: accessKey.ID, Key: accessKey.Private, Issuer: m.Config.Issuer, Audience: "coditect-admin",
 			TTL: m.Config.AccessTokenTTL, Now: m.Now, NewID: newID,
@@ -146,6 +148,18 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Config.RateLimits {
 		srv.Limiter, srv.Limits = m.ledger.limiter, m.Config.Limits
 	}
+	if m.Config.OIDCIssuer != "" {
+		srv.OIDC, err = auth.NewOIDC(ctx, auth.OIDCConfig{
+			Issuer: m.Config.OIDCIssuer, Audience: m.Config.OIDCAudience, JWKSURL: m.Config.OIDCJWKSURL,
+			TenantClaim: m.Config.OIDCTenantClaim, RoleClaim: m.Config.OIDCRoleClaim, Now: m.Now,
+		})
+		if err != nil {
+			return fmt.Errorf("single sign-on: %w", err)
+		}
+	}
+	// Streams (live session events) end when shutdown starts, so a
+	// graceful shutdown never waits on them.
+	base, cancelBase := context.WithCancel(context.Background())
 	m.http = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -154,7 +168,9 @@ func (m *Main) Open(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return base },
 	}
+	m.http.RegisterOnShutdown(cancelBase)
 	m.ln, err = net.Listen("tcp", m.Config.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -244,6 +260,11 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		m.sweep(sweepCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		m.seats.RunEvents(sweepCtx)
 	}()
 
 	serveErr := make(chan error, 1)
