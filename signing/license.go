@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"crypto"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -30,6 +31,12 @@ type LicenseSigner struct {
 
 // SignLicenseToken returns the compact JWS for c.
 func (s *LicenseSigner) SignLicenseToken(c coditect.LicenseClaims) (string, error) {
+	return signLicense(s.Key.ID, s.Key.Private, c)
+}
+
+// signLicense signs c with any Ed25519 crypto.Signer: an in-memory key or
+// one held by a KMS or HSM.
+func signLicense(kid string, key crypto.Signer, c coditect.LicenseClaims) (string, error) {
 	features := c.Features
 	if features == nil {
 		features = []string{}
@@ -45,9 +52,9 @@ func (s *LicenseSigner) SignLicenseToken(c coditect.LicenseClaims) (string, erro
 		},
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
-	t.Header["kid"] = s.Key.ID
+	t.Header["kid"] = kid
 	t.Header["typ"] = LicenseTokenType
-	out, err := t.SignedString(s.Key.Private)
+	out, err := t.SignedString(key)
 	if err != nil {
 		return "", fmt.Errorf("sign license token: %w", err)
 	}

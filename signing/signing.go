@@ -177,12 +177,13 @@ type JWKS struct {
 func NewJWKS(keys ...*Key) JWKS {
 	set := JWKS{Keys: make([]JWK, 0, len(keys))}
 	for _, k := range keys {
-		set.Keys = append(set.Keys, JWK{
-			KeyType: "OKP", Curve: "Ed25519", X: base64.RawURLEncoding.EncodeToString(k.Public()),
-			KeyID: k.ID, Use: "sig", Algorithm: "EdDSA",
-		})
+		set.Keys = append(set.Keys, publicJWK(k.ID, k.Public()))
 	}
 	return set
+}
+
+func publicJWK(kid string, pub []byte) JWK {
+	return JWK{KeyType: "OKP", Curve: "Ed25519", X: base64.RawURLEncoding.EncodeToString(pub), KeyID: kid, Use: "sig", Algorithm: "EdDSA"}
 }
 
 // PublicKeys returns the set's Ed25519 keys by key ID, skipping other kinds.
