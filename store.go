@@ -6,10 +6,11 @@ import (
 )
 
 // Store is the durable source of truth for tenants, users, licenses, the
-// history of sessions, OAuth clients, refresh tokens and the audit log.
-// Methods that take a tenantID see only that tenant's rows; the few that
-// do not are narrow cross-tenant paths (key, client and refresh-token
-// lookup, login, tenant listing, sweeping and rebuild) and say so.
+// history of sessions, OAuth clients, refresh tokens, the audit log and the
+// deployment's signing keys. Methods that take a tenantID see only that
+// tenant's rows; the few that do not are narrow cross-tenant paths (key,
+// client and refresh-token lookup, login, tenant listing, sweeping and
+// rebuild) and say so. Signing keys belong to no tenant at all.
 //
 // Not-found results are *Error with CodeNotFound (also when a parent row,
 // such as the tenant or license of a new record, does not exist, and when
@@ -18,11 +19,12 @@ import (
 //
 // IDs are chosen by the caller and unique across the deployment (UUIDv7:
 // their text order is creation order, which lists and cursors rely on; a
-// refresh token's ID is its digest instead). Times come back in UTC,
-// truncated to the millisecond. Nil features and metadata come back empty;
-// nil audit states (Before, After) stay nil. Lists clamp their page size
-// to 1..500, 50 when zero, except the jobs' (ListActiveSessions,
-// ListExpiredSessions), which take the size they are given.
+// refresh token's ID is its digest instead, a signing key's its JWK
+// thumbprint). Times come back in UTC, truncated to the millisecond. Nil
+// features, metadata and key bytes come back empty; nil audit states
+// (Before, After) stay nil. Lists clamp their page size to 1..500, 50 when
+// zero, except the jobs' (ListActiveSessions, ListExpiredSessions), which
+// take the size they are given, and ListSigningKeys, which returns all.
 type Store interface {
 	TenantStore
 	UserStore
@@ -31,6 +33,7 @@ type Store interface {
 	OAuthClientStore
 	RefreshTokenStore
 	AuditStore
+	SigningKeyStore
 
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error

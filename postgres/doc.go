@@ -38,6 +38,15 @@
 // append-only besides: coditect_app may insert and read audit_events but
 // has no UPDATE or DELETE grant on it.
 //
+// The one exception is signing_keys, which has no tenant_id and no
+// row-level security on purpose: signing keys belong to the deployment,
+// not to a tenant, and the signer reads them outside any tenant's
+// transaction. What guards a private key is not a policy but encryption:
+// it is sealed under a master key that the server holds and the database
+// never sees, so a statement that reads the table gets ciphertext and
+// public keys only. Keys are retired, never deleted: coditect_app may
+// read, insert and update them but has no DELETE grant.
+//
 // The few cross-tenant paths of coditect.Store go through SECURITY DEFINER
 // functions that the migration creates with a fixed search_path and that
 // only coditect_app may execute: a key digest, an email, an OAuth client ID

@@ -82,7 +82,9 @@ func seedTenant(t *testing.T, s *Store) tenantRows {
 	return r
 }
 
-// allTables is every table of the schema but goose's.
+// allTables is every table of the schema under row-level security: all but
+// goose's and signing_keys, which belongs to the deployment
+// (TestRowLevelSecurityCoversEveryTenantTable checks the list).
 var allTables = []string{"tenants", "users", "licenses", "sessions", "oauth_clients", "refresh_tokens", "audit_events"}
 
 // openInternal opens a store on the shared test database with a pool of
@@ -346,6 +348,12 @@ func TestPrivileges(t *testing.T) {
 			{"audit_events", "UPDATE", false},
 			{"audit_events", "DELETE", false},
 			{"audit_events", "TRUNCATE", false},
+			// Signing keys are retired, never deleted.
+			{"signing_keys", "SELECT", true},
+			{"signing_keys", "INSERT", true},
+			{"signing_keys", "UPDATE", true},
+			{"signing_keys", "DELETE", false},
+			{"signing_keys", "TRUNCATE", false},
 		} {
 			var got bool
 			if err := tx.QueryRow(ctx, "SELECT has_table_privilege($1, $2, $3)", DefaultAppRole, tc.table, tc.privilege).Scan(&got); err != nil {
@@ -373,6 +381,52 @@ func TestPrivileges(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRowLevelSecurityCoversEveryTenantTable checks the schema itself:
+// every table but goose's is ENABLE and FORCE ROW LEVEL SECURITY and listed
+// in allTables, except signing_keys, which has no tenant and no policy on
+// purpose (migrations/00003_signing_keys.sql).
+func TestRowLevelSecurityCoversEveryTenantTable(t *testing.T) {
+	t.Parallel()
+	s := openInternal(t)
+	type table struct {
+		Name          string
+		RowSecurity   bool
+		ForceSecurity bool
+		TenantColumn  bool
+	}
+	rows, err := s.pool.Query(t.Context(), `SELECT c.relname::text, c.relrowsecurity, c.relforcerowsecurity,
+			EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+		FROM pg_class c
+		WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname <> 'goose_db_version'
+		ORDER BY c.relname`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowToStructByPos[table])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secured []string
+	for _, tb := range tables {
+		if tb.Name == "signing_keys" {
+			if tb.RowSecurity || tb.ForceSecurity || tb.TenantColumn {
+				t.Errorf("signing_keys: got %+v, want no row-level security and no tenant_id", tb)
+			}
+			continue
+		}
+		if !tb.RowSecurity || !tb.ForceSecurity {
+			t.Errorf("%s: got %+v, want ENABLE and FORCE ROW LEVEL SECURITY", tb.Name, tb)
+		}
+		secured = append(secured, tb.Name)
+	}
+	if want := slices.Sorted(slices.Values(allTables)); !slices.Equal(secured, want) {
+		t.Errorf("got tables under row-level security %v, want %v (allTables)", secured, want)
+	}
+	if !slices.ContainsFunc(tables, func(tb table) bool { return tb.Name == "signing_keys" }) {
+		t.Error("got no signing_keys table, want one")
 	}
 }
 

@@ -167,8 +167,9 @@ func (s *Store) Close() error {
 }
 
 // inTx runs fn in one transaction, committing when fn returns nil. No
-// tenant is set: only the SECURITY DEFINER functions see rows in it until fn
-// calls SetTenant.
+// tenant is set: until fn calls SetTenant, only the SECURITY DEFINER
+// functions see rows of the tenant tables in it (signing_keys, which
+// belongs to the deployment, has no row-level security).
 func (s *Store) inTx(ctx context.Context, access pgx.TxAccessMode, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: access}, fn)
 }

@@ -59,6 +59,11 @@ var (
 		duplicateID:   "An audit event with this ID already exists.",
 		missingParent: "Tenant not found.",
 	}
+	signingKeyKind = kind{
+		notFound:     "Signing key not found.",
+		duplicateID:  "A signing key with this ID already exists.",
+		duplicateKey: "A signing key with this ID already exists.",
+	}
 )
 
 // storeError is the one place driver errors become coditect errors: missing

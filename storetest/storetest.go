@@ -4,8 +4,9 @@
 //
 // Every test creates its own tenants, so the suite also holds on one
 // database shared by all tests. The cross-tenant methods (CountTenants,
-// ListTenants, ListExpiredSessions, ListActiveSessions) see other tests'
-// rows there, so their assertions only look at the tenants the test made.
+// ListTenants, ListExpiredSessions, ListActiveSessions) and the
+// deployment-wide ListSigningKeys see other tests' rows there, so their
+// assertions only look at the tenants and keys the test made.
 package storetest
 
 import (
@@ -48,6 +49,10 @@ func Run(t *testing.T, newStore func(t *testing.T) coditect.Store) {
 	t.Run("Audit", func(t *testing.T) {
 		t.Parallel()
 		testAudit(t, newStore)
+	})
+	t.Run("SigningKeys", func(t *testing.T) {
+		t.Parallel()
+		testSigningKeys(t, newStore)
 	})
 }
 

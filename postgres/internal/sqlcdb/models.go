@@ -82,6 +82,16 @@ type Session struct {
 	EndReason       *string
 }
 
+type SigningKey struct {
+	ID                  string
+	Algorithm           string
+	PublicKey           []byte
+	EncryptedPrivateKey []byte
+	ExternalRef         string
+	CreatedAt           time.Time
+	RetiredAt           *time.Time
+}
+
 type Tenant struct {
 	ID        string
 	Name      string

@@ -82,6 +82,16 @@ type Session struct {
 	EndReason       sql.NullString
 }
 
+type SigningKey struct {
+	ID                  string
+	Algorithm           string
+	PublicKey           []byte
+	EncryptedPrivateKey []byte
+	ExternalRef         string
+	CreatedAt           int64
+	RetiredAt           sql.NullInt64
+}
+
 type Tenant struct {
 	ID        string
 	Name      string

@@ -1,0 +1,17 @@
+-- name: CreateSigningKey :exec
+INSERT INTO signing_keys (id, algorithm, public_key, encrypted_private_key, external_ref, created_at, retired_at)
+VALUES (@id, @algorithm, @public_key, @encrypted_private_key, @external_ref, @created_at, @retired_at);
+
+-- name: ListSigningKeys :many
+SELECT * FROM signing_keys
+ORDER BY created_at DESC, id DESC;
+
+-- RetireSigningKey keeps a key's first retirement time.
+-- name: RetireSigningKey :execrows
+UPDATE signing_keys
+SET retired_at = @retired_at
+WHERE id = @id AND retired_at IS NULL;
+
+-- name: SigningKeyExists :one
+SELECT count(*) FROM signing_keys
+WHERE id = @id;
