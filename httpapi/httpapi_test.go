@@ -59,8 +59,13 @@ func newFixture(t *testing.T, opts ...func(*httpapi.Server)) *fixture {
 	st2, _ := seat.NewSessionTokens(secret)
 	ledger := memory.NewLedger()
 	f := &fixture{t: t, store: st, bus: memory.NewEventBus()}
+	sealer, _ := signing.NewSealer(lpriv.Seed())
+	keys, err := signing.NewKeyring(ctx, signing.KeyringConfig{Store: st, Sealer: sealer, Published: time.Hour, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	seats, err := seat.New(seat.Config{
-		Store: st, Ledger: ledger, Signer: &signing.LicenseSigner{Key: signing.NewKey(lpriv)},
+		Store: st, Ledger: ledger, Signer: keys,
 		SessionTokens: st2, Issuer: "test", Now: time.Now, NewID: newID, Events: f.bus,
 	})
 	if err != nil {
@@ -71,7 +76,7 @@ func newFixture(t *testing.T, opts ...func(*httpapi.Server)) *fixture {
 	go seats.RunEvents(evCtx)
 	f.tokens = &auth.Tokens{KeyID: "k1", Key: apriv, Issuer: "test", Audience: "coditect-admin", TTL: time.Minute, Now: time.Now, NewID: newID}
 	srv := &httpapi.Server{
-		Seats: seats, Store: st, Tokens: f.tokens, JWKS: []byte(`{"keys":[]}`), OpenAPI: []byte(`{"openapi":"3.1.0"}`),
+		Seats: seats, Store: st, Tokens: f.tokens, Keys: keys, OpenAPI: []byte(`{"openapi":"3.1.0"}`),
 		Ready: func(context.Context) error { return f.ready }, Now: time.Now, NewID: newID,
 		Events: f.bus,
 	}

@@ -25,8 +25,8 @@ type Server struct {
 	Seats  *seat.Service
 	Store  coditect.Store
 	Tokens *auth.Tokens
-	// JWKS is the JSON of /.well-known/jwks.json.
-	JWKS []byte
+	// Keys signs license tokens and publishes /.well-known/jwks.json.
+	Keys KeyManager
 	// OpenAPI is the JSON of /api/v1/openapi.json.
 	OpenAPI []byte
 	// Ready reports whether the store and ledger are reachable.
@@ -97,6 +97,8 @@ func Routes() []Route {
 		{"GET", "/api/v1/clients", (*Server).listClients},
 		{"POST", "/api/v1/clients", (*Server).createClient},
 		{"DELETE", "/api/v1/clients/{client_id}", (*Server).deleteClient},
+		{"GET", "/api/v1/signing-keys", (*Server).listSigningKeys},
+		{"POST", "/api/v1/signing-keys/rotate", (*Server).rotateSigningKey},
 		{"GET", "/api/v1/tenants", (*Server).listTenants},
 		{"POST", "/api/v1/tenants", (*Server).createTenant},
 	}
@@ -235,7 +237,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/jwk-set+json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	_, _ = w.Write(s.JWKS)
+	_, _ = w.Write(s.Keys.JWKS())
 	return nil
 }
 

@@ -40,11 +40,14 @@ type Config struct {
 	ShutdownTimeout    time.Duration
 	TrustProxy         bool
 	RefreshTokenTTL    time.Duration
-	OIDCIssuer         string
-	OIDCAudience       string
-	OIDCJWKSURL        string
-	OIDCTenantClaim    string
-	OIDCRoleClaim      string
+	// MasterKey (base64, from CODITECT_MASTER_KEY only: never a flag)
+	// seals the signing keys at rest.
+	MasterKey       string
+	OIDCIssuer      string
+	OIDCAudience    string
+	OIDCJWKSURL     string
+	OIDCTenantClaim string
+	OIDCRoleClaim   string
 	// RateLimits false turns every rate limit off.
 	RateLimits  bool
 	Limits      httpapi.Limits
@@ -143,6 +146,7 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 			c.Database = v
 		}
 	}
+	c.MasterKey = getenv("CODITECT_MASTER_KEY")
 	return c, c.Validate()
 }
 
@@ -226,6 +230,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("redis_prefix", c.RedisPrefix),
 		slog.String("log_level", c.LogLevel), slog.String("log_format", c.LogFormat),
 		slog.String("admin_email", c.AdminEmail), slog.String("admin_password", pw),
+		slog.Bool("master_key_from_env", c.MasterKey != ""),
 		slog.String("issuer", c.Issuer), slog.Duration("access_token_ttl", c.AccessTokenTTL),
 		slog.Duration("sweep_interval", c.SweepInterval), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Bool("trust_proxy", c.TrustProxy), slog.Bool("rate_limits", c.RateLimits),

@@ -99,7 +99,7 @@ func TestFirstStartGeneratesAnOwner(t *testing.T) {
 	}
 	stop()
 
-	for _, name := range []string{"license-signing.pem", "access-token.pem", "session-token.secret"} {
+	for _, name := range []string{"master.key", "access-token.pem", "session-token.secret"} {
 		fi, err := os.Stat(filepath.Join(cfg.DataDir, "keys", name))
 		if err != nil {
 			t.Fatal(err)
@@ -177,7 +177,7 @@ func TestOpenRefuses(t *testing.T) {
 		cfg := testConfig(t)
 		m1, _, _ := openMain(t, cfg)
 		run(t, m1)()
-		if err := os.Chmod(filepath.Join(cfg.DataDir, "keys", "license-signing.pem"), 0o644); err != nil {
+		if err := os.Chmod(filepath.Join(cfg.DataDir, "keys", "access-token.pem"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		m2 := &Main{Config: cfg}
@@ -186,4 +186,47 @@ func TestOpenRefuses(t *testing.T) {
 			t.Fatalf("got %v, want a key permission error", err)
 		}
 	})
+}
+
+func TestKeysCommand(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	getenv := func(string) string { return "" }
+	var out, errb bytes.Buffer
+	if code := runKeys(context.Background(), []string{"list", "--data-dir", dir}, getenv, &out, &errb); code != 0 {
+		t.Fatalf("keys list: exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "EdDSA") || !strings.Contains(out.String(), "active") {
+		t.Fatalf("keys list printed %q, want the active key", out.String())
+	}
+	out.Reset()
+	if code := runKeys(context.Background(), []string{"rotate", "--data-dir", dir}, getenv, &out, &errb); code != 0 || strings.Count(out.String(), "retired") != 1 {
+		t.Fatalf("keys rotate: exit %d, printed %q", code, out.String())
+	}
+	if code := runKeys(context.Background(), nil, getenv, &out, &errb); code != 2 {
+		t.Fatalf("keys without a verb: exit %d, want 2", code)
+	}
+	if code := runKeys(context.Background(), []string{"list", "--nope"}, getenv, &out, &errb); code != 2 {
+		t.Fatalf("keys with a bad flag: exit %d, want 2", code)
+	}
+	badKey := func(k string) string {
+		if k == "CODITECT_MASTER_KEY" {
+			return "not base64!"
+		}
+		return ""
+	}
+	errb.Reset()
+	if code := runKeys(context.Background(), []string{"list", "--data-dir", dir}, badKey, &out, &errb); code != 1 || !strings.Contains(errb.String(), "CODITECT_MASTER_KEY") {
+		t.Fatalf("a malformed master key: exit %d, stderr %q", code, errb.String())
+	}
+	wrongKey := func(k string) string {
+		if k == "CODITECT_MASTER_KEY" {
+			return "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+		}
+		return ""
+	}
+	errb.Reset()
+	if code := runKeys(context.Background(), []string{"list", "--data-dir", dir}, wrongKey, &out, &errb); code != 1 || !strings.Contains(errb.String(), "master key") {
+		t.Fatalf("the wrong master key: exit %d, stderr %q", code, errb.String())
+	}
 }

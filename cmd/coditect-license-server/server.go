@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +41,7 @@ type Main struct {
 	store  coditect.Store
 	ledger *ledger
 	seats  *seat.Service
+	keys   *signing.Keyring
 	ln     net.Listener
 	http   *http.Server
 }
@@ -84,9 +84,9 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 
 	keyDir := filepath.Join(m.Config.DataDir, "keys")
-	licenseKey, err := signing.LoadOrCreateKey(filepath.Join(keyDir, "license-signing.pem"))
+	m.keys, err = openKeyring(ctx, m.Config, store, m.Now, m.logger)
 	if err != nil {
-		return fmt.Errorf("license signing key: %w", err)
+		return err
 	}
 	accessKey, err := signing.LoadOrCreateKey(filepath.Join(keyDir, "access-token.pem"))
 	if err != nil {
@@ -102,7 +102,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 
 	m.seats, err = seat.New(seat.Config{
-		Store: store, Ledger: m.ledger, Signer: &signing.LicenseSigner{Key: licenseKey},
+		Store: store, Ledger: m.ledger, Signer: m.keys,
 		SessionTokens: tokens, Issuer: m.Config.Issuer, Now: m.Now, NewID: newID, Logger: m.logger,
 		Events: m.ledger.events,
 	})
@@ -125,16 +125,12 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("first start: %w", err)
 	}
 
-	jwks, err := json.Marshal(signing.NewJWKS(licenseKey))
-	if err != nil {
-		return err
-	}
 	doc, err := api.JSON()
 	if err != nil {
 		return fmt.Errorf("load OpenAPI document: %w", err)
 	}
 	srv := &httpapi.Server{
-		Seats: m.seats, Store: store, JWKS: jwks, OpenAPI: doc, Now: m.Now, NewID: newID,
+		Seats: m.seats, Store: store, Keys: m.keys, OpenAPI: doc, Now: m.Now, NewID: newID,
 		Logger: m.logger, TrustProxy: m.Config.TrustProxy, CORSOrigins: m.Config.CORSOrigins,
 		Events: m.ledger.events, RefreshTokenTTL: m.Config.RefreshTokenTTL,
 		Tokens: &auth.Tokens{
@@ -265,6 +261,11 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer wg.Done()
 		m.seats.RunEvents(sweepCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		m.keys.Run(sweepCtx, 30*time.Second) // pick up a rotation done on another replica
 	}()
 
 	serveErr := make(chan error, 1)
