@@ -2,6 +2,7 @@
 GO        ?= go
 BIN       := bin
 SERVER    := $(BIN)/coditect-license-server
+CLI       := $(BIN)/coditect-license
 GOFLAGS   ?=
 STATICCHECK_VERSION := v0.8.2
 COVER_MIN := 85
@@ -16,8 +17,9 @@ COVERDIR  := $(CURDIR)/coverage
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-build: ## build bin/coditect-license-server
+build: ## build bin/coditect-license-server and bin/coditect-license
 	$(GO) build -o $(SERVER) ./cmd/coditect-license-server
+	$(GO) build -o $(CLI) ./cmd/coditect-license
 
 run: build ## start the server on the embedded default (SQLite + in-memory ledger in ./data)
 	./$(SERVER)
