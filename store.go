@@ -6,11 +6,11 @@ import (
 )
 
 // Store is the durable source of truth for tenants, users, licenses, the
-// history of sessions, OAuth clients, refresh tokens, the audit log and the
-// deployment's signing keys. Methods that take a tenantID see only that
-// tenant's rows; the few that do not are narrow cross-tenant paths (key,
-// client and refresh-token lookup, login, tenant listing, sweeping and
-// rebuild) and say so. Signing keys belong to no tenant at all.
+// history of sessions, OAuth clients, refresh tokens, the audit log, the
+// usage history and the deployment's signing keys. Methods that take a
+// tenantID see only that tenant's rows; the few that do not are narrow
+// cross-tenant paths (key, client and refresh-token lookup, login, tenant
+// listing, sweeping, rebuild and usage retention) and say so. Signing keys belong to no tenant at all.
 //
 // Not-found results are *Error with CodeNotFound (also when a parent row,
 // such as the tenant or license of a new record, does not exist, and when
@@ -34,6 +34,7 @@ type Store interface {
 	RefreshTokenStore
 	AuditStore
 	SigningKeyStore
+	UsageStore
 
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error

@@ -74,6 +74,7 @@ func TestEveryAdminRouteIsAuthorised(t *testing.T) {
 		"GET /api/v1/licenses": true, "GET /api/v1/sessions": true, "GET /api/v1/audit-events": true,
 		"GET /api/v1/users": true, "GET /api/v1/clients": true, "POST /api/v1/licenses": true,
 		"POST /api/v1/users": true, "POST /api/v1/clients": true, "POST /api/v1/users/me/password": true,
+		"GET /api/v1/stats/overview": true, "GET /api/v1/stats/usage": true,
 	}
 	secrets := []string{licID, sessID, clientID, viewerID, "tenant-a-secret-license", "tenant-a-machine"}
 

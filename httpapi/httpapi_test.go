@@ -40,11 +40,20 @@ type fixture struct {
 	viewer string
 	ready  error
 	bus    *memory.EventBus
+	seats  *seat.Service
 }
 
 const password = "a long enough password"
 
 func newFixture(t *testing.T, opts ...func(*httpapi.Server)) *fixture {
+	t.Helper()
+	return newFixtureAt(t, time.Now, opts...)
+}
+
+// newFixtureAt is newFixture with the seat service and the server on the
+// clock now, which a test may move. Access tokens stay on the wall clock,
+// so they do not expire as the test clock moves on.
+func newFixtureAt(t *testing.T, now func() time.Time, opts ...func(*httpapi.Server)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "api.db"))
@@ -66,7 +75,7 @@ func newFixture(t *testing.T, opts ...func(*httpapi.Server)) *fixture {
 	}
 	seats, err := seat.New(seat.Config{
 		Store: st, Ledger: ledger, Signer: keys,
-		SessionTokens: st2, Issuer: "test", Now: time.Now, NewID: newID, Events: f.bus,
+		SessionTokens: st2, Issuer: "test", Now: now, NewID: newID, Events: f.bus, Usage: st,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -74,10 +83,11 @@ func newFixture(t *testing.T, opts ...func(*httpapi.Server)) *fixture {
 	evCtx, stopEvents := context.WithCancel(context.Background())
 	t.Cleanup(stopEvents)
 	go seats.RunEvents(evCtx)
+	f.seats = seats
 	f.tokens = &auth.Tokens{KeyID: "k1", Key: apriv, Issuer: "test", Audience: "coditect-admin", TTL: time.Minute, Now: time.Now, NewID: newID}
 	srv := &httpapi.Server{
 		Seats: seats, Store: st, Tokens: f.tokens, Keys: keys, OpenAPI: []byte(`{"openapi":"3.1.0"}`),
-		Ready: func(context.Context) error { return f.ready }, Now: time.Now, NewID: newID,
+		Ready: func(context.Context) error { return f.ready }, Now: now, NewID: newID,
 		Events: f.bus,
 	}
 	for _, o := range opts {

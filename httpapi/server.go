@@ -90,6 +90,8 @@ func Routes() []Route {
 		{"GET", "/api/v1/sessions", (*Server).listSessions},
 		{"GET", "/api/v1/sessions/events", (*Server).sessionEvents},
 		{"GET", "/api/v1/audit-events", (*Server).listAuditEvents},
+		{"GET", "/api/v1/stats/overview", (*Server).statsOverview},
+		{"GET", "/api/v1/stats/usage", (*Server).statsUsage},
 		{"GET", "/api/v1/users", (*Server).listUsers},
 		{"POST", "/api/v1/users", (*Server).createUser},
 		{"PATCH", "/api/v1/users/{user_id}", (*Server).patchUser},

@@ -54,10 +54,19 @@
 // row is then read in that tenant's transaction; counting tenants returns
 // a number; listing tenants (for platform admins) returns tenant rows; the
 // sweeper's and the ledger rebuild's lists return the active sessions they
-// need. Writes have no cross-tenant path: TouchSessions, whose batches
-// span tenants, runs one UPDATE over unnested arrays per tenant, each in
+// need; the usage retention jobs' list names the tenants that have
+// buckets due for a rollup or deletion, and nothing else. Writes have no
+// cross-tenant path: TouchSessions and AddUsage, whose batches span
+// tenants, run one statement over unnested arrays per tenant, each in
 // that tenant's transaction (PostgreSQL refuses COPY into tables under
-// row-level security; unnest is one round trip as well).
+// row-level security; unnest is one round trip as well), and RollupUsage
+// and DeleteUsage work tenant by tenant the same way. That costs a
+// transaction per tenant with rows due; the retention pass cuts its
+// cut-offs to whole hours and days, so most passes find no tenant at all.
+// A rollup is one statement that deletes the fine rows and merges what it
+// deleted into the coarse ones, so replicas running it together move each
+// row once (the second DELETE waits for the first one's row locks, then
+// skips the rows already gone).
 //
 // The schema's unique indexes on email, key digest, OAuth client ID and
 // refresh-token digest are deployment-wide on purpose (sign-in, key lookup

@@ -20,7 +20,8 @@ import (
 )
 
 // rlsFixture is two tenants with a license and two sessions each, and a
-// user, an OAuth client, a refresh token and an audit event each.
+// user, an OAuth client, a refresh token, an audit event and a usage
+// bucket each.
 type rlsFixture struct {
 	a, b tenantRows
 }
@@ -79,13 +80,19 @@ func seedTenant(t *testing.T, s *Store) tenantRows {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.AddUsage(ctx, []coditect.UsageBucket{{
+		TenantID: r.tenant.ID, LicenseID: r.license.ID, Resolution: coditect.UsageMinute,
+		Start: coditect.UsageMinute.Truncate(now), PeakInUse: 2, Acquires: 2,
+	}}); err != nil {
+		t.Fatal(err)
+	}
 	return r
 }
 
 // allTables is every table of the schema under row-level security: all but
 // goose's and signing_keys, which belongs to the deployment
 // (TestRowLevelSecurityCoversEveryTenantTable checks the list).
-var allTables = []string{"tenants", "users", "licenses", "sessions", "oauth_clients", "refresh_tokens", "audit_events"}
+var allTables = []string{"tenants", "users", "licenses", "sessions", "oauth_clients", "refresh_tokens", "audit_events", "usage_buckets"}
 
 // openInternal opens a store on the shared test database with a pool of
 // exactly one connection, so consecutive transactions share it.
@@ -163,7 +170,7 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		for table, want := range map[string]int{
 			"tenants": 1, "users": 1, "licenses": 1, "sessions": 2,
-			"oauth_clients": 1, "refresh_tokens": 1, "audit_events": 1,
+			"oauth_clients": 1, "refresh_tokens": 1, "audit_events": 1, "usage_buckets": 1,
 		} {
 			if got := queryInt(t, tx, "SELECT count(*) FROM "+table); got != want {
 				t.Errorf("count(*) FROM %s: got %d, want %d (tenant A's rows only)", table, got, want)
@@ -184,6 +191,9 @@ func TestTenantIsolation(t *testing.T) {
 		if got := exec(t, tx, "UPDATE refresh_tokens SET revoked_at = now()"); got != 1 {
 			t.Errorf("UPDATE refresh_tokens without WHERE: got %d rows, want 1", got)
 		}
+		if got := exec(t, tx, "UPDATE usage_buckets SET acquires = 999"); got != 1 {
+			t.Errorf("UPDATE usage_buckets without WHERE: got %d rows, want 1", got)
+		}
 		// Rows B would own, written from A's transaction.
 		wantRLSViolation(t, tx, `INSERT INTO licenses (tenant_id, id, name, status, seats, lease_ttl_seconds,
 			heartbeat_interval_seconds, offline_grace_seconds, key_digest, key_prefix, created_at, updated_at)
@@ -195,6 +205,8 @@ func TestTenantIsolation(t *testing.T) {
 			VALUES ($1, $2, 'system', 'planted', now())`, f.b.tenant.ID, newID())
 		wantRLSViolation(t, tx, `INSERT INTO oauth_clients (tenant_id, id, name, secret_digest, role, created_at)
 			VALUES ($1, $2, 'planted', 'd', 'owner', now())`, f.b.tenant.ID, newID())
+		wantRLSViolation(t, tx, `INSERT INTO usage_buckets (tenant_id, license_id, resolution, start, acquires)
+			VALUES ($1, $2, 'day', '2030-01-01T00:00:00Z', 1)`, f.b.tenant.ID, f.b.license.ID)
 		// The audit log is append-only, even for the tenant's own events.
 		wantInsufficientPrivilege(t, tx, "no UPDATE grant", "UPDATE audit_events SET action = 'rewritten'")
 		wantInsufficientPrivilege(t, tx, "no DELETE grant", "DELETE FROM audit_events")
@@ -232,6 +244,10 @@ func TestTenantIsolation(t *testing.T) {
 		t.Errorf("tenant A: got audit events %+v (error %v), want the one recorded, unchanged", es, err)
 	}
 	// A's own changes did happen.
+	ub, err := s.ListUsage(ctx, f.b.tenant.ID, "", coditect.UsageDay, time.Time{}, time.Now().Add(time.Hour))
+	if err != nil || len(ub) != 1 || ub[0].Acquires != 2 {
+		t.Errorf("tenant B: got usage %+v (error %v), want one bucket, unchanged", ub, err)
+	}
 	if l, err := s.GetLicense(ctx, f.a.tenant.ID, f.a.license.ID); err != nil || l.Seats != 999 {
 		t.Errorf("tenant A's license: got %+v (error %v), want 999 seats", l, err)
 	}
@@ -327,6 +343,7 @@ func TestPrivileges(t *testing.T) {
 			"find_license_by_key_digest(text)", "find_user_by_email(text)", "count_tenants()",
 			"list_expired_sessions(timestamptz, bigint)", "list_active_sessions(text, bigint)",
 			"find_oauth_client(text)", "find_refresh_token(text)", "list_tenants(text, bigint)",
+			"list_usage_tenants(text, timestamptz)",
 		}
 		for _, fn := range functions {
 			var app, public bool

@@ -57,6 +57,9 @@ type Config struct {
 	// Events, when set, receives session events (published by RunEvents,
 	// off the request path).
 	Events coditect.EventBus
+	// Usage, when set, receives the usage history (written by FlushUsage,
+	// off the request path).
+	Usage UsageWriter
 }
 
 // Service applies the seat rules.
@@ -77,6 +80,9 @@ type Service struct {
 
 	events chan coditect.SessionEvent // queue for RunEvents
 	bus    coditect.EventBus
+
+	usage UsageWriter
+	rec   usageRecorder // usage waiting for FlushUsage
 }
 
 // eventQueue bounds the events waiting for RunEvents; beyond it events are
@@ -103,6 +109,7 @@ func New(cfg Config) (*Service, error) {
 		touches: make(map[string]coditect.SessionTouch),
 		events:  make(chan coditect.SessionEvent, eventQueue),
 		bus:     cfg.Events,
+		usage:   cfg.Usage,
 	}, nil
 }
 
@@ -224,7 +231,7 @@ func (s *Service) Acquire(ctx context.Context, req AcquireRequest) (*Grant, erro
 				return g, err
 			}
 		}
-		return nil, exhausted(lic, res, now)
+		return nil, s.exhausted(lic, res, now)
 	}
 	sess.ExpiresAt = res.ExpiresAt
 	if err := s.store.CreateSession(ctx, sess); err != nil {
@@ -253,6 +260,7 @@ func (s *Service) Acquire(ctx context.Context, req AcquireRequest) (*Grant, erro
 		return nil, coditect.Unavailable("seat ledger", fmt.Errorf("confirm lease: %w", err))
 	}
 	s.emit(coditect.EventSessionAcquired, *sess)
+	s.recordGrant(lic, sess, res.InUse, true, now)
 	return s.grant(lic, sess, true)
 }
 
@@ -288,12 +296,13 @@ func (s *Service) reacquire(ctx context.Context, lic *coditect.License, req Acqu
 	}
 	if !res.Granted {
 		// It lapsed between Lookup and Acquire and the seat was taken.
-		return nil, exhausted(lic, res, now)
+		return nil, s.exhausted(lic, res, now)
 	}
 	sess.ExpiresAt = res.ExpiresAt
 	sess.LastHeartbeatAt = now
 	s.touch(sess.TenantID, sess.ID, now, res.ExpiresAt)
 	s.emit(coditect.EventSessionHeartbeat, *sess)
+	s.recordGrant(lic, sess, res.InUse, false, now)
 	return s.grant(lic, sess, false)
 }
 
@@ -321,7 +330,10 @@ func (s *Service) grant(lic *coditect.License, sess *coditect.Session, created b
 	return &Grant{Session: sess, License: lic, SessionToken: st, LicenseToken: lt, Created: created}, nil
 }
 
-func exhausted(lic *coditect.License, res coditect.AcquireResult, now time.Time) error {
+// exhausted refuses an acquire (and counts the refusal in the usage
+// history).
+func (s *Service) exhausted(lic *coditect.License, res coditect.AcquireResult, now time.Time) error {
+	s.recordDenial(lic, res.InUse, now)
 	retry := max(time.Second, res.EarliestExpiry.Sub(now))
 	secs := int(math.Ceil(retry.Seconds()))
 	return &coditect.Error{
@@ -402,6 +414,7 @@ func (s *Service) Heartbeat(ctx context.Context, sessionID, token string) (*Beat
 		return nil, s.lost(ctx, c)
 	}
 	s.touch(c.TenantID, c.SessionID, now, exp)
+	s.recordHeartbeat(c.TenantID, c.LicenseID, exp)
 	s.emit(coditect.EventSessionHeartbeat, coditect.Session{
 		ID: c.SessionID, TenantID: c.TenantID, LicenseID: c.LicenseID, Status: coditect.SessionActive,
 		LastHeartbeatAt: now, ExpiresAt: exp,
@@ -529,11 +542,11 @@ func (s *Service) Flush(ctx context.Context) error {
 	return fmt.Errorf("write back %d heartbeats failed", len(failed))
 }
 
-// Sweep writes buffered heartbeats back, then ends every session whose
-// lease is no longer live with end_reason expired. It returns how many it
-// ended.
+// Sweep writes buffered heartbeats and usage back, then ends every session
+// whose lease is no longer live with end_reason expired. It returns how
+// many it ended.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
-	flushErr := s.Flush(ctx)
+	flushErr := errors.Join(s.Flush(ctx), s.FlushUsage(ctx))
 	ended := 0
 	for {
 		now := s.now()

@@ -59,6 +59,11 @@ var (
 		duplicateID:   "An audit event with this ID already exists.",
 		missingParent: "Tenant not found.",
 	}
+	usageKind = kind{
+		notFound:      "Usage not found.",
+		duplicateID:   "This usage bucket already exists.",
+		missingParent: "License not found.",
+	}
 	signingKeyKind = kind{
 		notFound:     "Signing key not found.",
 		duplicateID:  "A signing key with this ID already exists.",

@@ -6,7 +6,9 @@
 // database shared by all tests. The cross-tenant methods (CountTenants,
 // ListTenants, ListExpiredSessions, ListActiveSessions) and the
 // deployment-wide ListSigningKeys see other tests' rows there, so their
-// assertions only look at the tenants and keys the test made.
+// assertions only look at the tenants and keys the test made. The usage
+// retention jobs (RollupUsage, DeleteUsage) change other tenants' rows, so
+// their tests run one after another in eras long before any other test's.
 package storetest
 
 import (
@@ -53,6 +55,10 @@ func Run(t *testing.T, newStore func(t *testing.T) coditect.Store) {
 	t.Run("SigningKeys", func(t *testing.T) {
 		t.Parallel()
 		testSigningKeys(t, newStore)
+	})
+	t.Run("Usage", func(t *testing.T) {
+		t.Parallel()
+		testUsage(t, newStore)
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 	coditect "github.com/coditect/coditect-license"
 	"github.com/coditect/coditect-license/auth"
 	"github.com/coditect/coditect-license/httpapi"
+	"github.com/coditect/coditect-license/seat"
 )
 
 // Config is the server's whole configuration. Every field has a flag and a
@@ -52,6 +53,12 @@ type Config struct {
 	RateLimits  bool
 	Limits      httpapi.Limits
 	CORSOrigins []string
+
+	// UsageMinuteRetention is how long usage history is kept per minute
+	// before it is rolled up into hours; UsageRetention how long it is
+	// kept at all.
+	UsageMinuteRetention time.Duration
+	UsageRetention       time.Duration
 }
 
 // DefaultConfig returns the embedded default: SQLite and an in-memory ledger
@@ -73,6 +80,9 @@ func DefaultConfig() Config {
 		OIDCTenantClaim: auth.DefaultTenantClaim,
 		OIDCRoleClaim:   auth.DefaultRoleClaim,
 		Limits:          httpapi.DefaultLimits(),
+
+		UsageMinuteRetention: seat.DefaultUsageRetention.Minute, // 14 days
+		UsageRetention:       seat.DefaultUsageRetention.Total,  // 400 days
 	}
 }
 
@@ -104,6 +114,8 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.AccessTokenTTL, "access-token-ttl", c.AccessTokenTTL, "lifetime of admin access tokens")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", c.SweepInterval, "how often expired sessions are swept and heartbeats written back")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown waits for requests in flight")
+	fs.DurationVar(&c.UsageMinuteRetention, "usage-minute-retention", c.UsageMinuteRetention, "how long usage history is kept per minute before it is rolled up into hours")
+	fs.DurationVar(&c.UsageRetention, "usage-retention", c.UsageRetention, "how long usage history is kept at all (hours become days after 30 days)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take client IPs from X-Forwarded-For (only behind a proxy you run)")
 	fs.DurationVar(&c.RefreshTokenTTL, "refresh-token-ttl", c.RefreshTokenTTL, "lifetime of an unused refresh token")
 	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "single sign-on: accept access tokens of this OpenID Connect issuer (https URL)")
@@ -205,6 +217,12 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("--shutdown-timeout %v: want a positive duration", c.ShutdownTimeout)
 	}
+	if c.UsageMinuteRetention < time.Hour {
+		return fmt.Errorf("--usage-minute-retention %v: want at least 1h", c.UsageMinuteRetention)
+	}
+	if c.UsageRetention < c.UsageMinuteRetention || c.UsageRetention < 24*time.Hour {
+		return fmt.Errorf("--usage-retention %v: want at least 24h and at least --usage-minute-retention (%v)", c.UsageRetention, c.UsageMinuteRetention)
+	}
 	return nil
 }
 
@@ -233,6 +251,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("master_key_from_env", c.MasterKey != ""),
 		slog.String("issuer", c.Issuer), slog.Duration("access_token_ttl", c.AccessTokenTTL),
 		slog.Duration("sweep_interval", c.SweepInterval), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Duration("usage_minute_retention", c.UsageMinuteRetention), slog.Duration("usage_retention", c.UsageRetention),
 		slog.Bool("trust_proxy", c.TrustProxy), slog.Bool("rate_limits", c.RateLimits),
 		slog.Duration("refresh_token_ttl", c.RefreshTokenTTL), slog.String("oidc_issuer", c.OIDCIssuer),
 		slog.String("cors_origins", strings.Join(c.CORSOrigins, ",")),

@@ -60,6 +60,19 @@ func TestParseConfig(t *testing.T) {
 		}
 	})
 
+	t.Run("usage retention defaults to 14 and 400 days", func(t *testing.T) {
+		c, err := ParseConfig(nil, env(map[string]string{"CODITECT_USAGE_RETENTION": "800h"}), &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.UsageMinuteRetention != 336*time.Hour || c.UsageRetention != 800*time.Hour {
+			t.Fatalf("got %v and %v, want 336h and 800h", c.UsageMinuteRetention, c.UsageRetention)
+		}
+		if DefaultConfig().UsageRetention != 9600*time.Hour {
+			t.Fatalf("got default retention %v, want 9600h", DefaultConfig().UsageRetention)
+		}
+	})
+
 	t.Run("CODITECT_DATABASE_URL is an alias", func(t *testing.T) {
 		c, err := ParseConfig(nil, env(map[string]string{"CODITECT_DATABASE_URL": "sqlite:/tmp/y.db"}), &bytes.Buffer{})
 		if err != nil || c.Database != "sqlite:/tmp/y.db" {
@@ -92,6 +105,8 @@ func TestParseConfig(t *testing.T) {
 		"token ttl too short":    {[]string{"--access-token-ttl", "1s"}, nil, "--access-token-ttl"},
 		"sweep too often":        {[]string{"--sweep-interval", "1ms"}, nil, "--sweep-interval"},
 		"zero shutdown timeout":  {[]string{"--shutdown-timeout", "0s"}, nil, "--shutdown-timeout"},
+		"tiny minute retention":  {[]string{"--usage-minute-retention", "59m"}, nil, "--usage-minute-retention"},
+		"short usage retention":  {[]string{"--usage-minute-retention", "72h", "--usage-retention", "48h"}, nil, "--usage-retention"},
 		"bad env duration":       {nil, map[string]string{"CODITECT_SWEEP_INTERVAL": "soon"}, "CODITECT_SWEEP_INTERVAL"},
 		"stray argument":         {[]string{"serve"}, nil, "unexpected argument"},
 		"unknown flag":           {[]string{"--nope"}, nil, "not defined"},

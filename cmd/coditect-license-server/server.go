@@ -104,7 +104,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.seats, err = seat.New(seat.Config{
 		Store: store, Ledger: m.ledger, Signer: m.keys,
 		SessionTokens: tokens, Issuer: m.Config.Issuer, Now: m.Now, NewID: newID, Logger: m.logger,
-		Events: m.ledger.events,
+		Events: m.ledger.events, Usage: store,
 	})
 	if err != nil {
 		return err
@@ -290,17 +290,22 @@ func (m *Main) Run(ctx context.Context) error {
 	if ferr := m.seats.Flush(flushCtx); ferr != nil {
 		m.logger.Error("write back heartbeats at shutdown", "err", ferr)
 	}
+	if ferr := m.seats.FlushUsage(flushCtx); ferr != nil {
+		m.logger.Error("write usage at shutdown", "err", ferr)
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	return err
 }
 
-// sweep is the reaper loop: every SweepInterval, write heartbeats back and
-// end sessions whose leases expired.
+// sweep is the reaper loop: every SweepInterval, write heartbeats and
+// usage back and end sessions whose leases expired; at most once a minute,
+// apply the usage retention.
 func (m *Main) sweep(ctx context.Context) {
 	t := time.NewTicker(m.Config.SweepInterval)
 	defer t.Stop()
+	var retained time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -313,7 +318,26 @@ func (m *Main) sweep(ctx context.Context) {
 			if n > 0 {
 				m.logger.Info("swept expired sessions", "count", n)
 			}
+			if now := m.Now(); now.Sub(retained) >= time.Minute {
+				retained = now
+				m.retainUsage(ctx, now)
+			}
 		}
+	}
+}
+
+// retainUsage rolls the usage history up and deletes what is past its
+// retention. Every replica runs it; that is safe (see seat.RetainUsage).
+func (m *Main) retainUsage(ctx context.Context, now time.Time) {
+	r := seat.UsageRetention{
+		Minute: m.Config.UsageMinuteRetention, Hour: seat.DefaultUsageRetention.Hour, Total: m.Config.UsageRetention,
+	}
+	rolled, deleted, err := seat.RetainUsage(ctx, m.store, r, now)
+	if err != nil && ctx.Err() == nil {
+		m.logger.Error("apply usage retention", "err", err)
+	}
+	if rolled > 0 || deleted > 0 {
+		m.logger.Info("applied usage retention", "rolled_up", rolled, "deleted", deleted)
 	}
 }
 

@@ -98,6 +98,18 @@ type Tenant struct {
 	CreatedAt time.Time
 }
 
+type UsageBucket struct {
+	TenantID         string
+	LicenseID        string
+	Resolution       string
+	Start            time.Time
+	PeakInUse        int64
+	Acquires         int64
+	Denials          int64
+	DistinctUsers    int64
+	DistinctMachines int64
+}
+
 type User struct {
 	TenantID      string
 	ID            string

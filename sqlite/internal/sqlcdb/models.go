@@ -98,6 +98,18 @@ type Tenant struct {
 	CreatedAt int64
 }
 
+type UsageBucket struct {
+	TenantID         string
+	LicenseID        string
+	Resolution       string
+	Start            int64
+	PeakInUse        int64
+	Acquires         int64
+	Denials          int64
+	DistinctUsers    int64
+	DistinctMachines int64
+}
+
 type User struct {
 	TenantID      string
 	ID            string
