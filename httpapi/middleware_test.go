@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -74,4 +75,31 @@ func TestPanicBecomesProblem(t *testing.T) {
 		t.Fatalf("after a panic: got %v %v, want 200", resp, err)
 	}
 	resp.Body.Close()
+}
+
+func TestUIServesEverythingOutsideTheAPI(t *testing.T) {
+	t.Parallel()
+	ui := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'")
+		_, _ = w.Write([]byte("<html>dashboard</html>"))
+	})
+	hs := httptest.NewServer((&httpapi.Server{UI: ui}).Handler())
+	defer hs.Close()
+	for path, wantUI := range map[string]bool{"/": true, "/licenses/123": true, "/api/v1/nothing": false, "/oauth/nothing": false} {
+		resp, err := http.Get(hs.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := strings.Contains(string(body), "dashboard"); got != wantUI {
+			t.Errorf("%s: got the UI %v, want %v (status %d)", path, got, wantUI, resp.StatusCode)
+		}
+		if wantUI && resp.Header.Get("Content-Security-Policy") != "default-src 'self'" {
+			t.Errorf("%s: got CSP %q, want the UI's own", path, resp.Header.Get("Content-Security-Policy"))
+		}
+		if !wantUI && resp.StatusCode != 404 {
+			t.Errorf("%s: got %d, want a 404 problem", path, resp.StatusCode)
+		}
+	}
 }

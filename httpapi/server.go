@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	coditect "github.com/coditect/coditect-license"
@@ -45,6 +46,8 @@ type Server struct {
 	// OIDC, when set, also accepts access tokens of an external OpenID
 	// Connect issuer (single sign-on).
 	OIDC *auth.OIDC
+	// UI, when set, serves every path outside the API: the web dashboard.
+	UI http.Handler
 	// RefreshTokenTTL is how long an unused refresh token stays valid;
 	// zero means DefaultRefreshTokenTTL.
 	RefreshTokenTTL time.Duration
@@ -128,6 +131,10 @@ func (s *Server) Handler() http.Handler {
 			mux.ServeHTTP(w, r)
 			return
 		}
+		if s.UI != nil && !isAPIPath(r.URL.Path) {
+			s.UI.ServeHTTP(w, r)
+			return
+		}
 		rec := &headerRecorder{header: http.Header{}}
 		mux.ServeHTTP(rec, r)
 		if rec.status == http.StatusMethodNotAllowed {
@@ -138,6 +145,12 @@ func (s *Server) Handler() http.Handler {
 		s.writeError(w, r, coditect.Errorf(coditect.CodeNotFound, "No such resource: %s.", r.URL.Path))
 	})
 	return s.accessLog(SecurityHeaders(s.cors(s.recoverer(s.limitBody(routed))), APIContentSecurityPolicy))
+}
+
+// isAPIPath reports whether a path belongs to the API, whose unknown paths
+// answer problem+json 404 rather than the dashboard.
+func isAPIPath(p string) bool {
+	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/oauth/") || strings.HasPrefix(p, "/.well-known/")
 }
 
 // headerRecorder takes the mux's own answer to an unmatched request.

@@ -21,6 +21,7 @@ import (
 	"github.com/coditect/coditect-license/httpapi"
 	"github.com/coditect/coditect-license/seat"
 	"github.com/coditect/coditect-license/signing"
+	"github.com/coditect/coditect-license/web"
 	"github.com/google/uuid"
 )
 
@@ -130,7 +131,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("load OpenAPI document: %w", err)
 	}
 	srv := &httpapi.Server{
-		Seats: m.seats, Store: store, Keys: m.keys, OpenAPI: doc, Now: m.Now, NewID: newID,
+		Seats: m.seats, Store: store, Keys: m.keys, OpenAPI: doc, UI: web.Handler(), Now: m.Now, NewID: newID,
 		Logger: m.logger, TrustProxy: m.Config.TrustProxy, CORSOrigins: m.Config.CORSOrigins,
 		Events: m.ledger.events, RefreshTokenTTL: m.Config.RefreshTokenTTL,
 		Tokens: &auth.Tokens{

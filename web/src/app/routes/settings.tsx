@@ -1,0 +1,5 @@
+import { Settings } from '@/features/settings/components/settings'
+
+export function SettingsRoute() {
+  return <Settings />
+}
