@@ -35,6 +35,7 @@ type Store interface {
 	AuditStore
 	SigningKeyStore
 	UsageStore
+	WebhookStore
 
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error

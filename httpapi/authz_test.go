@@ -38,6 +38,11 @@ func TestEveryAdminRouteIsAuthorised(t *testing.T) {
 		t.Fatalf("create client: %d %s", cl.status, cl.raw)
 	}
 	clientID := cl.body["id"].(string)
+	wh := a.call("POST", "/api/v1/webhooks", a.owner, `{"url":"https://93.184.215.14/tenant-a-hook","events":["license.created"]}`)
+	if wh.status != 201 {
+		t.Fatalf("create webhook: %d %s", wh.status, wh.raw)
+	}
+	webhookID := wh.body["id"].(string)
 	users := a.call("GET", "/api/v1/users", a.owner, "")
 	var viewerID string
 	for _, u := range users.body["data"].([]any) {
@@ -58,7 +63,7 @@ func TestEveryAdminRouteIsAuthorised(t *testing.T) {
 	}
 	intruder := a.tokenFor(other.ID)
 
-	ids := map[string]string{"{license_id}": licID, "{session_id}": sessID, "{client_id}": clientID, "{user_id}": viewerID}
+	ids := map[string]string{"{license_id}": licID, "{session_id}": sessID, "{client_id}": clientID, "{user_id}": viewerID, "{webhook_id}": webhookID}
 	bodies := map[string]string{
 		"POST /api/v1/licenses":               `{"name":"x","seats":1}`,
 		"PATCH /api/v1/licenses/{license_id}": `{"seats":50}`,
@@ -66,6 +71,7 @@ func TestEveryAdminRouteIsAuthorised(t *testing.T) {
 		"PATCH /api/v1/users/{user_id}":       `{"role":"owner"}`,
 		"POST /api/v1/users/me/password":      `{"current_password":"wrong","new_password":"another long password"}`,
 		"POST /api/v1/clients":                `{"name":"x"}`,
+		"POST /api/v1/webhooks":               `{"url":"https://93.184.215.14/x","events":["session.expired"]}`,
 		"POST /api/v1/tenants":                `{"name":"x","owner":{"email":"t-` + newID()[:8] + `@example.com","password":"a long enough password"}}`,
 	}
 	// Routes that act on the caller's own tenant only: another tenant gets
@@ -75,8 +81,9 @@ func TestEveryAdminRouteIsAuthorised(t *testing.T) {
 		"GET /api/v1/users": true, "GET /api/v1/clients": true, "POST /api/v1/licenses": true,
 		"POST /api/v1/users": true, "POST /api/v1/clients": true, "POST /api/v1/users/me/password": true,
 		"GET /api/v1/stats/overview": true, "GET /api/v1/stats/usage": true,
+		"GET /api/v1/webhooks": true, "POST /api/v1/webhooks": true,
 	}
-	secrets := []string{licID, sessID, clientID, viewerID, "tenant-a-secret-license", "tenant-a-machine"}
+	secrets := []string{licID, sessID, clientID, viewerID, webhookID, "tenant-a-secret-license", "tenant-a-machine", "tenant-a-hook"}
 
 	for _, rt := range httpapi.Routes() {
 		name := rt.Method + " " + rt.Pattern

@@ -54,6 +54,11 @@ type Server struct {
 	// CORSOrigins are the origins (scheme://host[:port]) of separately
 	// hosted dashboards allowed to call the API from a browser.
 	CORSOrigins []string
+	// Webhooks queues test deliveries; nil answers 503 to "send test event".
+	Webhooks WebhookSender
+	// WebhookAllowPrivate accepts endpoint URLs on loopback, private and
+	// link-local addresses.
+	WebhookAllowPrivate bool
 
 	logger *slog.Logger
 }
@@ -102,6 +107,12 @@ func Routes() []Route {
 		{"GET", "/api/v1/clients", (*Server).listClients},
 		{"POST", "/api/v1/clients", (*Server).createClient},
 		{"DELETE", "/api/v1/clients/{client_id}", (*Server).deleteClient},
+		{"GET", "/api/v1/webhooks", (*Server).listWebhooks},
+		{"POST", "/api/v1/webhooks", (*Server).createWebhook},
+		{"GET", "/api/v1/webhooks/{webhook_id}", (*Server).getWebhook},
+		{"DELETE", "/api/v1/webhooks/{webhook_id}", (*Server).deleteWebhook},
+		{"POST", "/api/v1/webhooks/{webhook_id}/test", (*Server).testWebhook},
+		{"GET", "/api/v1/webhooks/{webhook_id}/deliveries", (*Server).listWebhookDeliveries},
 		{"GET", "/api/v1/signing-keys", (*Server).listSigningKeys},
 		{"POST", "/api/v1/signing-keys/rotate", (*Server).rotateSigningKey},
 		{"GET", "/api/v1/tenants", (*Server).listTenants},

@@ -92,7 +92,7 @@ func seedTenant(t *testing.T, s *Store) tenantRows {
 // allTables is every table of the schema under row-level security: all but
 // goose's and signing_keys, which belongs to the deployment
 // (TestRowLevelSecurityCoversEveryTenantTable checks the list).
-var allTables = []string{"tenants", "users", "licenses", "sessions", "oauth_clients", "refresh_tokens", "audit_events", "usage_buckets"}
+var allTables = []string{"tenants", "users", "licenses", "sessions", "oauth_clients", "refresh_tokens", "audit_events", "usage_buckets", "webhook_endpoints", "webhook_deliveries"}
 
 // openInternal opens a store on the shared test database with a pool of
 // exactly one connection, so consecutive transactions share it.

@@ -547,6 +547,15 @@ func (s *Service) Flush(ctx context.Context) error {
 // many it ended.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	flushErr := errors.Join(s.Flush(ctx), s.FlushUsage(ctx))
+	ended, err := s.SweepExpired(ctx)
+	return ended, errors.Join(err, flushErr)
+}
+
+// SweepExpired ends every session whose lease is no longer live with
+// end_reason expired and returns how many it ended. Unlike Sweep it leaves
+// this replica's buffers alone: with several replicas, one runs it (the
+// job leader) while every replica flushes its own buffers.
+func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 	ended := 0
 	for {
 		now := s.now()
@@ -585,7 +594,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			}
 		}
 		if len(expired) < batchSize {
-			return ended, flushErr
+			return ended, nil
 		}
 	}
 }

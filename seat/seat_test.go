@@ -517,6 +517,34 @@ func TestSweep(t *testing.T) {
 		}
 	})
 
+	t.Run("SweepExpired leaves this replica's heartbeat buffer to Flush", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		_, key := e.license(2, 60, nil)
+		e.mustAcquire(key, "silent", "")
+		alive := e.mustAcquire(key, "alive", "")
+		e.clock.Add(50 * time.Second)
+		beat := e.clock.Now()
+		if _, err := e.svc.Heartbeat(context.Background(), alive.Session.ID, alive.SessionToken); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Add(20 * time.Second)
+		if n, err := e.svc.SweepExpired(context.Background()); err != nil || n != 1 {
+			t.Fatalf("got %d swept (%v), want 1", n, err)
+		}
+		a, _ := e.store.GetSession(context.Background(), e.tenant, alive.Session.ID)
+		if a.Status != coditect.SessionActive || a.LastHeartbeatAt.Equal(beat) {
+			t.Fatalf("after SweepExpired: got %s, last heartbeat %v; want active, heartbeat not yet written", a.Status, a.LastHeartbeatAt)
+		}
+		if err := e.svc.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		a, _ = e.store.GetSession(context.Background(), e.tenant, alive.Session.ID)
+		if !a.LastHeartbeatAt.Equal(beat) {
+			t.Fatalf("after Flush: got last heartbeat %v, want %v", a.LastHeartbeatAt, beat)
+		}
+	})
+
 	t.Run("pages through more expired sessions than one batch", func(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)

@@ -60,6 +60,10 @@ func Run(t *testing.T, newStore func(t *testing.T) coditect.Store) {
 		t.Parallel()
 		testUsage(t, newStore)
 	})
+	t.Run("Webhooks", func(t *testing.T) {
+		t.Parallel()
+		testWebhooks(t, newStore)
+	})
 }
 
 // base is a time with a zone and sub-millisecond digits: stores return

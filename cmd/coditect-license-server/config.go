@@ -49,6 +49,12 @@ type Config struct {
 	OIDCJWKSURL     string
 	OIDCTenantClaim string
 	OIDCRoleClaim   string
+	// WebhookAllowPrivate lets webhook endpoints point at loopback,
+	// private and link-local addresses (refused by default).
+	WebhookAllowPrivate bool
+	// WebhookRetryBase is the first backoff step of a failed webhook
+	// delivery; each next step doubles, up to 6 h, for 24 h.
+	WebhookRetryBase time.Duration
 	// RateLimits false turns every rate limit off.
 	RateLimits  bool
 	Limits      httpapi.Limits
@@ -65,21 +71,22 @@ type Config struct {
 // in ./data, listening on loopback.
 func DefaultConfig() Config {
 	return Config{
-		Listen:          "127.0.0.1:8080",
-		DataDir:         "./data",
-		LogLevel:        "info",
-		LogFormat:       "text",
-		Issuer:          "coditect-license-server",
-		AccessTokenTTL:  15 * time.Minute,
-		SweepInterval:   5 * time.Second,
-		ShutdownTimeout: 15 * time.Second,
-		RedisTimeout:    time.Second,
-		RedisPrefix:     "coditect",
-		RateLimits:      true,
-		RefreshTokenTTL: httpapi.DefaultRefreshTokenTTL,
-		OIDCTenantClaim: auth.DefaultTenantClaim,
-		OIDCRoleClaim:   auth.DefaultRoleClaim,
-		Limits:          httpapi.DefaultLimits(),
+		Listen:           "127.0.0.1:8080",
+		DataDir:          "./data",
+		LogLevel:         "info",
+		LogFormat:        "text",
+		Issuer:           "coditect-license-server",
+		AccessTokenTTL:   15 * time.Minute,
+		SweepInterval:    5 * time.Second,
+		ShutdownTimeout:  15 * time.Second,
+		RedisTimeout:     time.Second,
+		RedisPrefix:      "coditect",
+		RateLimits:       true,
+		RefreshTokenTTL:  httpapi.DefaultRefreshTokenTTL,
+		WebhookRetryBase: 30 * time.Second,
+		OIDCTenantClaim:  auth.DefaultTenantClaim,
+		OIDCRoleClaim:    auth.DefaultRoleClaim,
+		Limits:           httpapi.DefaultLimits(),
 
 		UsageMinuteRetention: seat.DefaultUsageRetention.Minute, // 14 days
 		UsageRetention:       seat.DefaultUsageRetention.Total,  // 400 days
@@ -118,6 +125,8 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.DurationVar(&c.UsageRetention, "usage-retention", c.UsageRetention, "how long usage history is kept at all (hours become days after 30 days)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "take client IPs from X-Forwarded-For (only behind a proxy you run)")
 	fs.DurationVar(&c.RefreshTokenTTL, "refresh-token-ttl", c.RefreshTokenTTL, "lifetime of an unused refresh token")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "allow webhook endpoints on loopback, private and link-local addresses")
+	fs.DurationVar(&c.WebhookRetryBase, "webhook-retry-base", c.WebhookRetryBase, "first backoff step of a failed webhook delivery (doubles each retry, for up to 24h)")
 	fs.StringVar(&c.OIDCIssuer, "oidc-issuer", c.OIDCIssuer, "single sign-on: accept access tokens of this OpenID Connect issuer (https URL)")
 	fs.StringVar(&c.OIDCAudience, "oidc-audience", c.OIDCAudience, "single sign-on: the audience the issuer's tokens must carry")
 	fs.StringVar(&c.OIDCJWKSURL, "oidc-jwks-url", c.OIDCJWKSURL, "single sign-on: the issuer's JWKS URL (default: discovered)")
@@ -184,6 +193,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RedisPoolSize < 0 || c.DatabaseMaxConns < 0 {
 		return errors.New("--redis-pool-size and --database-max-conns must not be negative")
+	}
+	if c.WebhookRetryBase < 100*time.Millisecond || c.WebhookRetryBase > time.Hour {
+		return fmt.Errorf("--webhook-retry-base %v: want between 100ms and 1h", c.WebhookRetryBase)
 	}
 	if c.RefreshTokenTTL < time.Minute {
 		return fmt.Errorf("--refresh-token-ttl %v: want at least 1m", c.RefreshTokenTTL)
@@ -255,6 +267,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("trust_proxy", c.TrustProxy), slog.Bool("rate_limits", c.RateLimits),
 		slog.Duration("refresh_token_ttl", c.RefreshTokenTTL), slog.String("oidc_issuer", c.OIDCIssuer),
 		slog.String("cors_origins", strings.Join(c.CORSOrigins, ",")),
+		slog.Bool("webhook_allow_private", c.WebhookAllowPrivate), slog.Duration("webhook_retry_base", c.WebhookRetryBase),
 	)
 }
 

@@ -38,13 +38,15 @@ type Main struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	logger *slog.Logger
-	store  coditect.Store
-	ledger *ledger
-	seats  *seat.Service
-	keys   *signing.Keyring
-	ln     net.Listener
-	http   *http.Server
+	logger   *slog.Logger
+	store    coditect.Store
+	ledger   *ledger
+	seats    *seat.Service
+	keys     *signing.Keyring
+	jobs     *jobs
+	webhooks *webhooks
+	ln       net.Listener
+	http     *http.Server
 }
 
 // Addr returns the address the server listens on, once Open succeeded.
@@ -102,10 +104,17 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 
+	m.jobs, err = m.openJobs(ctx)
+	if err != nil {
+		return err
+	}
+	m.webhooks = &webhooks{store: store, jobs: m.jobs.insert, now: m.Now, logger: m.logger}
+
 	m.seats, err = seat.New(seat.Config{
 		Store: store, Ledger: m.ledger, Signer: m.keys,
 		SessionTokens: tokens, Issuer: m.Config.Issuer, Now: m.Now, NewID: newID, Logger: m.logger,
-		Events: m.ledger.events, Usage: store,
+		Events: webhookBus{EventBus: m.ledger.events, webhooks: m.webhooks},
+		Usage:  &webhookUsage{Store: store, webhooks: m.webhooks, notified: map[string]time.Time{}},
 	})
 	if err != nil {
 		return err
@@ -125,15 +134,15 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)
 	}
-
 	doc, err := api.JSON()
 	if err != nil {
 		return fmt.Errorf("load OpenAPI document: %w", err)
 	}
 	srv := &httpapi.Server{
-		Seats: m.seats, Store: store, Keys: m.keys, OpenAPI: doc, UI: web.Handler(), Now: m.Now, NewID: newID,
+		Seats: m.seats, Store: webhookStore{Store: store, webhooks: m.webhooks}, Keys: m.keys, OpenAPI: doc, UI: web.Handler(), Now: m.Now, NewID: newID,
 		Logger: m.logger, TrustProxy: m.Config.TrustProxy, CORSOrigins: m.Config.CORSOrigins,
 		Events: m.ledger.events, RefreshTokenTTL: m.Config.RefreshTokenTTL,
+		Webhooks: m.webhooks, WebhookAllowPrivate: m.Config.WebhookAllowPrivate,
 		Tokens: &auth.Tokens{
 			KeyID: accessKey.ID, Key: accessKey.Private, Issuer: m.Config.Issuer, Audience: "coditect-admin",
 			TTL: m.Config.AccessTokenTTL, Now: m.Now, NewID: newID,
@@ -247,16 +256,20 @@ func (m *Main) banner(owner *firstOwner) {
 	}
 }
 
-// Run serves requests and sweeps expired sessions until ctx ends, then
-// shuts down gracefully: requests in flight finish, pending heartbeats are
-// written back.
+// Run serves requests, flushes this replica's buffers and runs the jobs
+// until ctx ends, then shuts down gracefully: requests in flight finish,
+// running jobs finish, pending heartbeats are written back.
 func (m *Main) Run(ctx context.Context) error {
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	if err := m.jobs.runner.Start(sweepCtx); err != nil {
+		stopSweep()
+		return fmt.Errorf("start jobs: %w", err)
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		m.sweep(sweepCtx)
+		m.flushLoop(sweepCtx)
 	}()
 	wg.Add(1)
 	go func() {
@@ -284,6 +297,11 @@ func (m *Main) Run(ctx context.Context) error {
 			err = serr
 		}
 	}
+	stopCtx, cancelStop := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	if serr := m.jobs.runner.Stop(stopCtx); serr != nil {
+		m.logger.Error("stop jobs", "err", serr)
+	}
+	cancelStop()
 	stopSweep()
 	wg.Wait()
 	flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -300,46 +318,39 @@ func (m *Main) Run(ctx context.Context) error {
 	return err
 }
 
-// sweep is the reaper loop: every SweepInterval, write heartbeats and
-// usage back and end sessions whose leases expired; at most once a minute,
-// apply the usage retention.
-func (m *Main) sweep(ctx context.Context) {
+// flushLoop writes this replica's buffered heartbeats and usage back every
+// SweepInterval. Every replica runs it; the cross-replica work (ending
+// expired sessions, usage retention) is a job that runs on one (jobs.go).
+func (m *Main) flushLoop(ctx context.Context) {
 	t := time.NewTicker(m.Config.SweepInterval)
 	defer t.Stop()
-	var retained time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n, err := m.seats.Sweep(ctx)
-			if err != nil && ctx.Err() == nil {
-				m.logger.Error("sweep expired sessions", "err", err)
-			}
-			if n > 0 {
-				m.logger.Info("swept expired sessions", "count", n)
-			}
-			if now := m.Now(); now.Sub(retained) >= time.Minute {
-				retained = now
-				m.retainUsage(ctx, now)
+			if err := errors.Join(m.seats.Flush(ctx), m.seats.FlushUsage(ctx)); err != nil && ctx.Err() == nil {
+				m.logger.Error("write back heartbeats and usage", "err", err)
 			}
 		}
 	}
 }
 
 // retainUsage rolls the usage history up and deletes what is past its
-// retention. Every replica runs it; that is safe (see seat.RetainUsage).
-func (m *Main) retainUsage(ctx context.Context, now time.Time) {
+// retention. A periodic job runs it on one replica at a time (it would be
+// safe on several, see seat.RetainUsage).
+func (m *Main) retainUsage(ctx context.Context, now time.Time) error {
 	r := seat.UsageRetention{
 		Minute: m.Config.UsageMinuteRetention, Hour: seat.DefaultUsageRetention.Hour, Total: m.Config.UsageRetention,
 	}
 	rolled, deleted, err := seat.RetainUsage(ctx, m.store, r, now)
-	if err != nil && ctx.Err() == nil {
-		m.logger.Error("apply usage retention", "err", err)
-	}
 	if rolled > 0 || deleted > 0 {
 		m.logger.Info("applied usage retention", "rolled_up", rolled, "deleted", deleted)
 	}
+	if err != nil {
+		return fmt.Errorf("apply usage retention: %w", err)
+	}
+	return nil
 }
 
 // Close releases the listener and the store.
@@ -349,6 +360,9 @@ func (m *Main) Close() error {
 		if err := m.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if m.jobs != nil {
+		m.jobs.close()
 	}
 	if m.ledger != nil {
 		errs = append(errs, m.ledger.close())

@@ -120,3 +120,28 @@ type User struct {
 	Disabled      bool
 	CreatedAt     time.Time
 }
+
+type WebhookDelivery struct {
+	TenantID       string
+	ID             string
+	EndpointID     string
+	EventType      string
+	Payload        string
+	Status         string
+	Attempts       int32
+	ResponseStatus int32
+	LastError      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	DeliveredAt    *time.Time
+}
+
+type WebhookEndpoint struct {
+	TenantID    string
+	ID          string
+	Url         string
+	Description string
+	Events      []string
+	Secret      string
+	CreatedAt   time.Time
+}

@@ -120,3 +120,28 @@ type User struct {
 	Disabled      int64
 	CreatedAt     int64
 }
+
+type WebhookDelivery struct {
+	TenantID       string
+	ID             string
+	EndpointID     string
+	EventType      string
+	Payload        string
+	Status         string
+	Attempts       int64
+	ResponseStatus int64
+	LastError      string
+	CreatedAt      int64
+	UpdatedAt      int64
+	DeliveredAt    sql.NullInt64
+}
+
+type WebhookEndpoint struct {
+	TenantID    string
+	ID          string
+	Url         string
+	Description string
+	Events      string
+	Secret      string
+	CreatedAt   int64
+}
