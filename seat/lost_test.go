@@ -174,3 +174,29 @@ func TestLostLedger(t *testing.T) {
 		}
 	})
 }
+
+// replyLostLedger grants an acquire and then reports a failure, as a Redis
+// call whose reply timed out after the script ran.
+type replyLostLedger struct {
+	*memory.Ledger
+}
+
+func (l replyLostLedger) Acquire(ctx context.Context, p coditect.AcquireParams) (coditect.AcquireResult, error) {
+	if _, err := l.Ledger.Acquire(ctx, p); err != nil {
+		return coditect.AcquireResult{}, err
+	}
+	return coditect.AcquireResult{}, coditect.Unavailable("seat ledger", context.DeadlineExceeded)
+}
+
+func TestAcquireWhoseReplyIsLostGivesTheLeaseBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inner := memory.NewLedger()
+	svc := e.service(e.store, replyLostLedger{inner})
+	l, key := e.license(1, 360, nil)
+	_, err := svc.Acquire(context.Background(), seat.AcquireRequest{LicenseKey: key, Fingerprint: "a"})
+	wantCode(t, err, coditect.CodeUnavailable)
+	if n, _ := inner.Count(context.Background(), l.ID, e.clock.Now()); n != 0 {
+		t.Fatalf("got %d leases held after a failed acquire, want 0: nobody holds that seat", n)
+	}
+}

@@ -222,6 +222,10 @@ func (s *Service) Acquire(ctx context.Context, req AcquireRequest) (*Grant, erro
 		LicenseID: lic.ID, SessionID: sess.ID, TTL: lic.LeaseTTL(), Limit: lic.Seats, Now: now,
 	})
 	if err != nil {
+		// The call may have failed after the ledger granted (a reply lost to
+		// a timeout): no client will ever hold that lease, so give it back
+		// rather than let it block a seat until it expires.
+		s.releaseQuietly(ctx, lic.ID, sess.ID)
 		return nil, fmt.Errorf("acquire lease: %w", err)
 	}
 	if !res.Granted {
@@ -265,7 +269,9 @@ func (s *Service) Acquire(ctx context.Context, req AcquireRequest) (*Grant, erro
 }
 
 func (s *Service) releaseQuietly(ctx context.Context, licenseID, sessionID string) {
-	if err := s.ledger.Release(context.WithoutCancel(ctx), licenseID, sessionID); err != nil {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := s.ledger.Release(ctx, licenseID, sessionID); err != nil {
 		s.logger.Error("release lease", "license_id", licenseID, "session_id", sessionID, "err", err)
 	}
 }
