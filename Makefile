@@ -18,6 +18,7 @@ COVERDIR  := $(CURDIR)/coverage
 .PHONY: help build run test test-go test-short cover lint fmt generate bench clean
 
 include web/web.mk
+include chaos.mk
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
