@@ -15,10 +15,11 @@ PKGS      := $(shell $(GO) list ./... | grep -v /node_modules/)
 COVERPKG  := $(shell echo "$(PKGS)" | tr ' ' '\n' | grep -v -e /internal/sqlcdb -e 'test$$' -e /examples/ | paste -sd, -)
 COVERDIR  := $(CURDIR)/coverage
 
-.PHONY: help build run test test-go test-short cover lint fmt generate bench clean
+.PHONY: help build run test test-go test-short cover lint fmt generate bench bench-go clean
 
 include web/web.mk
 include chaos.mk
+include bench.mk
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -59,7 +60,9 @@ fmt: ## format the Go code
 generate: ## regenerate code from SQL (sqlc)
 	$(GO) run github.com/sqlc-dev/sqlc/cmd/sqlc@$(SQLC_VERSION) generate
 
-bench: ## run the Go benchmarks
+bench: bench-load ## run the load tool against a freshly started server and print the tables
+
+bench-go: ## run the Go benchmarks (ledgers, tokens)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 clean: ## remove build outputs

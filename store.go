@@ -90,7 +90,8 @@ type SessionStore interface {
 	CreateSession(ctx context.Context, s *Session) error
 	GetSession(ctx context.Context, tenantID, id string) (*Session, error)
 	// FindActiveSession returns the active session for a license,
-	// fingerprint and instance ID, or CodeNotFound.
+	// fingerprint and non-empty instance ID, or CodeNotFound (always for an
+	// empty instance ID). It uses an index: never a scan of the history.
 	FindActiveSession(ctx context.Context, tenantID, licenseID, fingerprint, instanceID string) (*Session, error)
 	// ListSessions returns at most f.Limit sessions, newest first.
 	ListSessions(ctx context.Context, tenantID string, f SessionFilter) ([]*Session, error)

@@ -19,6 +19,9 @@ WHERE tenant_id = @tenant_id
   AND license_id = @license_id
   AND fingerprint = @fingerprint
   AND instance_id = @instance_id
+  -- Repeats the partial index's predicate so the planner can use it; an
+  -- empty instance ID names no instance.
+  AND instance_id <> ''
   AND status = 'active'
 ORDER BY id DESC
 LIMIT 1;

@@ -97,6 +97,9 @@ WHERE tenant_id = $1
   AND license_id = $2
   AND fingerprint = $3
   AND instance_id = $4
+  -- Repeats the partial index's predicate so the planner can use it; an
+  -- empty instance ID names no instance.
+  AND instance_id <> ''
   AND status = 'active'
 ORDER BY id DESC
 LIMIT 1
