@@ -24,6 +24,16 @@ var (
 	buildErr  error
 )
 
+// childEnv is the environment of a binary the tests start, with the
+// coverage directory of make cover when there is one.
+func childEnv(extra ...string) []string {
+	env := append(os.Environ(), extra...)
+	if dir := os.Getenv("CODITECT_E2E_COVERDIR"); dir != "" {
+		env = append(env, "GOCOVERDIR="+dir)
+	}
+	return env
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if binDir != "" {
@@ -43,7 +53,12 @@ func binaries(t *testing.T) (server, bench string) {
 			{"coditect-license-server", "../coditect-license-server"},
 			{"coditect-bench", "."},
 		} {
-			out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, b.out), b.pkg).CombinedOutput()
+			args := []string{"build", "-o", filepath.Join(binDir, b.out), b.pkg}
+			if os.Getenv("CODITECT_E2E_COVERDIR") != "" {
+				// make cover: the binaries write their coverage there.
+				args = []string{"build", "-cover", "-coverpkg=github.com/coditect/coditect-license/...", "-o", filepath.Join(binDir, b.out), b.pkg}
+			}
+			out, err := exec.Command("go", args...).CombinedOutput()
 			if err != nil {
 				buildErr = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
 				return
@@ -67,7 +82,7 @@ func startServer(t *testing.T) string {
 	t.Helper()
 	server, _ := binaries(t)
 	cmd := exec.Command(server, "--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--rate-limits=false", "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "CODITECT_ADMIN_EMAIL="+adminEmail, "CODITECT_ADMIN_PASSWORD="+adminPassword)
+	cmd.Env = childEnv("CODITECT_ADMIN_EMAIL="+adminEmail, "CODITECT_ADMIN_PASSWORD="+adminPassword)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -140,7 +155,7 @@ func runBench(t *testing.T, url string, args ...string) (report, string) {
 	t.Helper()
 	_, bench := binaries(t)
 	cmd := exec.Command(bench, append([]string{"--url", url, "--sample", "50ms"}, args...)...)
-	cmd.Env = append(os.Environ(), "CODITECT_ADMIN_EMAIL="+adminEmail, "CODITECT_ADMIN_PASSWORD="+adminPassword)
+	cmd.Env = childEnv("CODITECT_ADMIN_EMAIL="+adminEmail, "CODITECT_ADMIN_PASSWORD="+adminPassword)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -250,7 +265,7 @@ func TestFlags(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cmd := exec.Command(bench, tc.args...)
-			cmd.Env = append(os.Environ(), tc.env...)
+			cmd.Env = childEnv(tc.env...)
 			out, err := cmd.CombinedOutput()
 			if err == nil || !strings.Contains(string(out), tc.want) {
 				t.Errorf("coditect-bench %v: got error %v, output %q; want a failure naming %q", tc.args, err, out, tc.want)
