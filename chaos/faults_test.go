@@ -134,7 +134,10 @@ func TestServerPausedPastTTL(t *testing.T) {
 	// find their leases expired.
 	w.perLicense, w.beats, w.think, w.timeout, w.vanish = 4, 20, 200*time.Millisecond, 2*time.Second, 0.2
 	var paused, resumed int64
-	runWith(w, 16*time.Second, func(ctx context.Context) {
+	// Acquires that timed out during the pause still reach the server when
+	// it resumes and hold their seats for one more TTL, so the run goes on
+	// for well over a TTL after the pause.
+	runWith(w, 22*time.Second, func(ctx context.Context) {
 		sleep(ctx, 3*time.Second)
 		paused = w.hist.Now()
 		srv.signal(syscall.SIGSTOP)
