@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coditect/coditect-license/chaos"
+	"github.com/coditect/coditect-license/internal/testservice"
 )
 
 // longTTL keeps every lease alive through a run, so that only the faults,
@@ -41,7 +42,7 @@ func sleep(ctx context.Context, d time.Duration) {
 
 // scaleOut returns the flags of a PostgreSQL + Redis replica on a fresh
 // database and a private redis-server.
-func scaleOut(t *testing.T) ([]string, *redisServer) {
+func scaleOut(t *testing.T) ([]string, *testservice.Redis) {
 	t.Helper()
 	pg := postgresURL(t)
 	rd := startRedis(t)
@@ -85,8 +86,8 @@ func TestRedisRestartedEmpty(t *testing.T) {
 	runWith(w, 12*time.Second, func(ctx context.Context) {
 		for range 2 {
 			sleep(ctx, 3*time.Second)
-			rd.stop() // SIGKILL, no persistence: it comes back empty
-			rd.start()
+			rd.Stop() // SIGKILL, no persistence: it comes back empty
+			rd.Start()
 		}
 	})
 	w.verify(t, false)
@@ -103,9 +104,9 @@ func TestRedisPausedPastTimeout(t *testing.T) {
 	w := newLoad([]string{srv.base}, srv.setup(3, 2, longTTL))
 	runWith(w, 12*time.Second, func(ctx context.Context) {
 		sleep(ctx, 3*time.Second)
-		rd.signal(syscall.SIGSTOP)
+		rd.Signal(syscall.SIGSTOP)
 		sleep(ctx, 3*time.Second) // three times the request timeout
-		rd.signal(syscall.SIGCONT)
+		rd.Signal(syscall.SIGCONT)
 	})
 	w.verify(t, false)
 	// Leases whose session no client ever learned: acquires whose answer
@@ -117,7 +118,7 @@ func TestRedisPausedPastTimeout(t *testing.T) {
 	}
 	orphans := 0
 	for _, l := range w.licenses {
-		for _, s := range strings.Fields(rd.cli("ZRANGE", "coditect:{"+l.ID+"}:leases", "0", "-1")) {
+		for _, s := range strings.Fields(rd.CLI("ZRANGE", "coditect:{"+l.ID+"}:leases", "0", "-1")) {
 			if !known[s] {
 				orphans++
 			}
@@ -196,10 +197,10 @@ func TestRedisStoppedTenSeconds(t *testing.T) {
 	runWith(w, 22*time.Second, func(ctx context.Context) {
 		sleep(ctx, 4*time.Second)
 		before = srv.threads()
-		rd.stop()
+		rd.Stop()
 		sleep(ctx, 10*time.Second)
 		during = srv.threads()
-		rd.start()
+		rd.Start()
 		back = w.hist.Now()
 		sleep(ctx, 6*time.Second)
 		after = srv.threads()

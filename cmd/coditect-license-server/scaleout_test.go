@@ -120,7 +120,7 @@ func TestRedisLossKeepsSeatsHeld(t *testing.T) {
 	}
 
 	t.Run("after FLUSHALL", func(t *testing.T) {
-		if out := rd.cli("FLUSHALL"); out != "OK" {
+		if out := rd.CLI("FLUSHALL"); out != "OK" {
 			t.Fatalf("FLUSHALL: %q", out)
 		}
 		if got := refusals(); got != before {
@@ -129,8 +129,8 @@ func TestRedisLossKeepsSeatsHeld(t *testing.T) {
 	})
 
 	t.Run("after a restart without persistence", func(t *testing.T) {
-		rd.stop()
-		rd.start()
+		rd.Stop()
+		rd.Start()
 		if got := refusals(); got != before {
 			t.Fatalf("got %d refusals after the restart, want %d", got, before)
 		}
