@@ -21,10 +21,13 @@ import (
 // Config is the server's whole configuration. Every field has a flag and a
 // CODITECT_* environment variable (the flag wins).
 type Config struct {
-	Listen   string
-	DataDir  string
-	Database string
-	Redis    string
+	Listen string
+	// DebugListen, when set, serves Go's profiler (/debug/pprof/) on its
+	// own listener, apart from the API. Off by default.
+	DebugListen string
+	DataDir     string
+	Database    string
+	Redis       string
 	// RedisAllowEviction starts the server even when Redis may evict keys.
 	RedisAllowEviction bool
 	RedisPoolSize      int
@@ -105,6 +108,7 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs := flag.NewFlagSet("coditect-license-server", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.Listen, "listen", c.Listen, "address to listen on (host:port)")
+	fs.StringVar(&c.DebugListen, "debug-listen", c.DebugListen, "serve the Go profiler (/debug/pprof/) on this host:port, apart from the API (unset: off; keep it on loopback)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite file and the server's keys")
 	fs.StringVar(&c.Database, "database", c.Database, "durable store: sqlite:PATH (default sqlite:DATA_DIR/coditect.db) or postgres://URL")
 	fs.IntVar(&c.DatabaseMaxConns, "database-max-conns", c.DatabaseMaxConns, "PostgreSQL pool size (0: the driver's default)")
@@ -175,6 +179,11 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("--listen %q is not host:port: %w", c.Listen, err)
+	}
+	if c.DebugListen != "" {
+		if _, _, err := net.SplitHostPort(c.DebugListen); err != nil {
+			return fmt.Errorf("--debug-listen %q is not host:port: %w", c.DebugListen, err)
+		}
 	}
 	if c.DataDir == "" {
 		return errors.New("--data-dir must not be empty")
@@ -253,7 +262,7 @@ func (c Config) LogValue() slog.Value {
 		pw = "********"
 	}
 	return slog.GroupValue(
-		slog.String("listen", c.Listen), slog.String("data_dir", c.DataDir),
+		slog.String("listen", c.Listen), slog.String("debug_listen", c.DebugListen), slog.String("data_dir", c.DataDir),
 		slog.String("database", redactURL(c.Database)), slog.Int("database_max_conns", c.DatabaseMaxConns),
 		slog.String("redis", redactURL(c.Redis)), slog.Bool("redis_allow_eviction", c.RedisAllowEviction),
 		slog.Int("redis_pool_size", c.RedisPoolSize), slog.Duration("redis_timeout", c.RedisTimeout),

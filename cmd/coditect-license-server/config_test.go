@@ -154,3 +154,11 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+func TestDebugListenMustBeHostPort(t *testing.T) {
+	c := DefaultConfig()
+	c.DebugListen = "6060"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--debug-listen") {
+		t.Fatalf("Validate() = %v, want a --debug-listen error", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -228,5 +229,36 @@ func TestKeysCommand(t *testing.T) {
 	errb.Reset()
 	if code := runKeys(context.Background(), []string{"list", "--data-dir", dir}, wrongKey, &out, &errb); code != 1 || !strings.Contains(errb.String(), "master key") {
 		t.Fatalf("the wrong master key: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// The profiler answers on --debug-listen and nowhere on the API's address.
+func TestDebugListenerServesProfiler(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.DebugListen = "127.0.0.1:0"
+	m, _, stderr := openMain(t, cfg)
+	run(t, m)
+	match := regexp.MustCompile(`profiler listening.*addr=(http://\S+)`).FindStringSubmatch(stderr.String())
+	if match == nil {
+		t.Fatalf("no profiler address in the log:\n%s", stderr.String())
+	}
+	resp, err := http.Get(match[1] + "goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "goroutine profile") {
+		t.Fatalf("GET goroutine profile: %d %.200s", resp.StatusCode, body)
+	}
+	resp, err = http.Get("http://" + m.Addr() + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(body), "goroutine profile") {
+		t.Fatal("the API listener serves the profiler")
 	}
 }

@@ -47,6 +47,7 @@ type Main struct {
 	webhooks *webhooks
 	ln       net.Listener
 	http     *http.Server
+	debug    *debugServer
 }
 
 // Addr returns the address the server listens on, once Open succeeded.
@@ -181,6 +182,11 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if m.Config.DebugListen != "" {
+		if m.debug, err = openDebug(m.Config.DebugListen, m.logger); err != nil {
+			return err
+		}
+	}
 	m.banner(bootstrap)
 	return nil
 }
@@ -282,6 +288,13 @@ func (m *Main) Run(ctx context.Context) error {
 		m.keys.Run(sweepCtx, 30*time.Second) // pick up a rotation done on another replica
 	}()
 
+	if m.debug != nil {
+		go func() {
+			if err := m.debug.serve(); err != nil {
+				m.logger.Error("debug listener", "err", err)
+			}
+		}()
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- m.http.Serve(m.ln) }()
 
@@ -356,6 +369,9 @@ func (m *Main) retainUsage(ctx context.Context, now time.Time) error {
 // Close releases the listener and the store.
 func (m *Main) Close() error {
 	var errs []error
+	if m.debug != nil {
+		errs = append(errs, m.debug.close())
+	}
 	if m.ln != nil {
 		if err := m.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)
