@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	coditect "github.com/coditect/coditect-license"
 	"github.com/coditect/coditect-license/sqlite/internal/sqlcdb"
@@ -42,6 +43,7 @@ func (s *Store) CreateLicense(ctx context.Context, l *coditect.License) error {
 		CreatedAt:                millis(l.CreatedAt),
 		UpdatedAt:                millis(l.UpdatedAt),
 	})
+	s.licenses.invalidate()
 	return storeError("create license", licenseKind, err)
 }
 
@@ -56,10 +58,16 @@ func (s *Store) GetLicense(ctx context.Context, tenantID, id string) (*coditect.
 
 // FindLicenseByKeyDigest returns the license, of any tenant, whose key has
 // the given digest.
+// Every acquire starts here, so found rows are cached (see licenseCache).
 func (s *Store) FindLicenseByKeyDigest(ctx context.Context, digest string) (*coditect.License, error) {
-	row, err := s.rq.FindLicenseByKeyDigest(ctx, digest)
-	if err != nil {
-		return nil, storeError("find license by key digest", licenseKind, err)
+	row, gen, ok := s.licenses.get(digest)
+	if !ok {
+		var err error
+		row, err = s.rq.FindLicenseByKeyDigest(ctx, digest)
+		if err != nil {
+			return nil, storeError("find license by key digest", licenseKind, err)
+		}
+		s.licenses.put(digest, row, gen)
 	}
 	return licenseFromRow(row)
 }
@@ -122,6 +130,7 @@ func (s *Store) UpdateLicense(ctx context.Context, l *coditect.License) error {
 		TenantID:                 l.TenantID,
 		ID:                       l.ID,
 	})
+	s.licenses.invalidate()
 	return storeError("update license", licenseKind, oneRow(n, err))
 }
 
@@ -130,7 +139,53 @@ func (s *Store) UpdateLicense(ctx context.Context, l *coditect.License) error {
 // have is CodeNotFound.
 func (s *Store) DeleteLicense(ctx context.Context, tenantID, id string) error {
 	n, err := s.wq.DeleteLicense(ctx, sqlcdb.DeleteLicenseParams{TenantID: tenantID, ID: id})
+	s.licenses.invalidate()
 	return storeError("delete license", licenseKind, oneRow(n, err))
+}
+
+// maxCachedLicenses bounds the license cache; a full cache starts over.
+const maxCachedLicenses = 10_000
+
+// licenseCache keeps license rows by key digest, so that an acquire does
+// not read the license from the file every time. The store is the only
+// writer of its file, and every write of a license through it invalidates
+// the whole cache after the write, so a cached row is never older than the
+// last license write that completed. A read that raced with a write is not
+// cached: put only keeps a row read entirely after the last invalidation
+// (the generation it read under is still current). Rows, not licenses, are
+// kept, so callers get fresh objects they may change.
+type licenseCache struct {
+	mu   sync.Mutex
+	gen  uint64
+	rows map[string]sqlcdb.License
+}
+
+// get returns the cached row for digest, and the generation a row read from
+// the file now would be cached under.
+func (c *licenseCache) get(digest string) (sqlcdb.License, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	row, ok := c.rows[digest]
+	return row, c.gen, ok
+}
+
+func (c *licenseCache) put(digest string, row sqlcdb.License, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return // a license was written while row was read
+	}
+	if c.rows == nil || len(c.rows) >= maxCachedLicenses {
+		c.rows = make(map[string]sqlcdb.License)
+	}
+	c.rows[digest] = row
+}
+
+func (c *licenseCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.rows = nil
 }
 
 func licenseFromRow(row sqlcdb.License) (*coditect.License, error) {

@@ -23,7 +23,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *coditect.Session) error
 	if status == "" {
 		status = coditect.SessionActive
 	}
-	err = s.wq.CreateSession(ctx, sqlcdb.CreateSessionParams{
+	p := sqlcdb.CreateSessionParams{
 		TenantID:        sess.TenantID,
 		ID:              sess.ID,
 		LicenseID:       sess.LicenseID,
@@ -41,6 +41,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *coditect.Session) error
 		ExpiresAt:       millis(sess.ExpiresAt),
 		EndedAt:         nullMillis(sess.EndedAt),
 		EndReason:       sql.NullString{String: string(sess.EndReason), Valid: sess.EndReason != ""},
+	}
+	err = s.batch.do(ctx, func(ctx context.Context, q *sqlcdb.Queries) error {
+		return q.CreateSession(ctx, p)
 	})
 	return storeError("create session", sessionKind, err)
 }
@@ -100,7 +103,7 @@ func (s *Store) ListSessions(ctx context.Context, tenantID string, f coditect.Se
 // has no such session.
 func (s *Store) EndSession(ctx context.Context, tenantID, id string, reason coditect.EndReason, at time.Time) (bool, error) {
 	var changed bool
-	err := s.inTx(ctx, func(q *sqlcdb.Queries) error {
+	err := s.batch.do(ctx, func(ctx context.Context, q *sqlcdb.Queries) error {
 		n, err := q.EndSession(ctx, sqlcdb.EndSessionParams{
 			EndedAt:   sql.NullInt64{Int64: millis(at), Valid: true},
 			EndReason: sql.NullString{String: string(reason), Valid: true},

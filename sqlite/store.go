@@ -43,6 +43,10 @@ type Store struct {
 	read  *sql.DB
 	wq    *sqlcdb.Queries
 	rq    *sqlcdb.Queries
+	// batch group-commits the hot session writes (batch.go).
+	batch *committer
+	// licenses caches license rows by key digest (license.go).
+	licenses licenseCache
 }
 
 // Open opens (creating if needed) the database file at path, including its
@@ -94,7 +98,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("open sqlite store: %w", err), read.Close(), write.Close())
 	}
 
-	return &Store{write: write, read: read, wq: sqlcdb.New(write), rq: sqlcdb.New(read)}, nil
+	// Every statement is prepared once (per connection, lazily, by
+	// database/sql) rather than parsed on every call.
+	wq, err := sqlcdb.Prepare(ctx, write)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite store: %w", err), read.Close(), write.Close())
+	}
+	rq, err := sqlcdb.Prepare(ctx, read)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite store: %w", err), wq.Close(), read.Close(), write.Close())
+	}
+	return &Store{write: write, read: read, wq: wq, rq: rq, batch: newCommitter(write, wq)}, nil
 }
 
 // migrate applies every pending migration with a goose Provider, which keeps
@@ -125,9 +139,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both connection pools.
+// Close closes the prepared statements and both connection pools.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	s.batch.close()
+	return errors.Join(s.rq.Close(), s.wq.Close(), s.read.Close(), s.write.Close())
 }
 
 // inTx runs fn in one write transaction, committing when fn returns nil.

@@ -1,9 +1,14 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/coditect/coditect-license/sqlite/internal/sqlcdb"
 )
 
 // TestPragmas checks the connection settings the store's guarantees rest
@@ -67,3 +72,80 @@ func TestLimits(t *testing.T) {
 		}
 	}
 }
+
+// A batch in which one write fails in a way that may have broken the shared
+// transaction is made again one write per transaction: the others are
+// committed, the failed one leaves nothing behind, and a constraint
+// violation inside a batch undoes only its own statement.
+func TestCommitterFallsBackToOneWritePerTransaction(t *testing.T) {
+	t.Parallel()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "coditect.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	c := &committer{db: s.write, q: s.wq} // commit is called directly, no writer goroutine
+
+	insert := func(id string) func(context.Context, *sqlcdb.Queries) error {
+		return func(ctx context.Context, q *sqlcdb.Queries) error {
+			return q.CreateTenant(ctx, sqlcdb.CreateTenantParams{ID: id, Name: id, CreatedAt: 1})
+		}
+	}
+	boom := errors.New("boom")
+	op := func(fn func(context.Context, *sqlcdb.Queries) error) *batchOp {
+		return &batchOp{ctx: t.Context(), fn: fn}
+	}
+	for _, tc := range []struct {
+		name      string
+		batch     []*batchOp
+		wantErrs  []error // nil: success; boom; errConflict
+		wantStore []string
+	}{{
+		name: "a broken write",
+		batch: []*batchOp{
+			op(insert("a")),
+			op(func(ctx context.Context, q *sqlcdb.Queries) error {
+				if err := insert("b")(ctx, q); err != nil {
+					return err
+				}
+				return boom // after writing: only its own transaction may undo that
+			}),
+			op(insert("c")),
+		},
+		wantErrs:  []error{nil, boom, nil},
+		wantStore: []string{"a", "c"},
+	}, {
+		name:      "a constraint violation",
+		batch:     []*batchOp{op(insert("d")), op(insert("a")), op(insert("e"))},
+		wantErrs:  []error{nil, errConflict, nil},
+		wantStore: []string{"a", "c", "d", "e"},
+	}} {
+		c.commit(tc.batch)
+		for i, op := range tc.batch {
+			switch want := tc.wantErrs[i]; {
+			case want == nil && op.err != nil, want == boom && !errors.Is(op.err, boom):
+				t.Errorf("%s: write %d: got %v, want %v", tc.name, i, op.err, want)
+			case want == errConflict && !statementLevel(op.err):
+				t.Errorf("%s: write %d: got %v, want a constraint violation", tc.name, i, op.err)
+			}
+		}
+		var got []string
+		rows, err := s.read.QueryContext(t.Context(), "SELECT id FROM tenants ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, id)
+		}
+		rows.Close()
+		if strings.Join(got, ",") != strings.Join(tc.wantStore, ",") {
+			t.Errorf("%s: tenants %v, want %v", tc.name, got, tc.wantStore)
+		}
+	}
+}
+
+var errConflict = errors.New("constraint violation")

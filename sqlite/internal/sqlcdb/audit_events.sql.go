@@ -34,7 +34,7 @@ type ListAuditEventsParams struct {
 // selective (target, then actor, then action) and that query checks the
 // other filters row by row.
 func (q *Queries) ListAuditEvents(ctx context.Context, arg ListAuditEventsParams) ([]AuditEvent, error) {
-	rows, err := q.db.QueryContext(ctx, listAuditEvents,
+	rows, err := q.query(ctx, q.listAuditEventsStmt, listAuditEvents,
 		arg.TenantID,
 		arg.Since,
 		arg.Until,
@@ -94,7 +94,7 @@ type ListAuditEventsByActionParams struct {
 }
 
 func (q *Queries) ListAuditEventsByAction(ctx context.Context, arg ListAuditEventsByActionParams) ([]AuditEvent, error) {
-	rows, err := q.db.QueryContext(ctx, listAuditEventsByAction,
+	rows, err := q.query(ctx, q.listAuditEventsByActionStmt, listAuditEventsByAction,
 		arg.TenantID,
 		arg.Action,
 		arg.Since,
@@ -157,7 +157,7 @@ type ListAuditEventsByActorParams struct {
 }
 
 func (q *Queries) ListAuditEventsByActor(ctx context.Context, arg ListAuditEventsByActorParams) ([]AuditEvent, error) {
-	rows, err := q.db.QueryContext(ctx, listAuditEventsByActor,
+	rows, err := q.query(ctx, q.listAuditEventsByActorStmt, listAuditEventsByActor,
 		arg.TenantID,
 		arg.ActorID,
 		arg.Action,
@@ -223,7 +223,7 @@ type ListAuditEventsByTargetParams struct {
 }
 
 func (q *Queries) ListAuditEventsByTarget(ctx context.Context, arg ListAuditEventsByTargetParams) ([]AuditEvent, error) {
-	rows, err := q.db.QueryContext(ctx, listAuditEventsByTarget,
+	rows, err := q.query(ctx, q.listAuditEventsByTargetStmt, listAuditEventsByTarget,
 		arg.TenantID,
 		arg.TargetID,
 		arg.ActorID,
@@ -291,7 +291,7 @@ type RecordAuditParams struct {
 }
 
 func (q *Queries) RecordAudit(ctx context.Context, arg RecordAuditParams) error {
-	_, err := q.db.ExecContext(ctx, recordAudit,
+	_, err := q.exec(ctx, q.recordAuditStmt, recordAudit,
 		arg.TenantID,
 		arg.ID,
 		arg.ActorType,

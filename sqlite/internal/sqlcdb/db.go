@@ -7,6 +7,7 @@ package sqlcdb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,628 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.addUsageStmt, err = db.PrepareContext(ctx, addUsage); err != nil {
+		return nil, fmt.Errorf("error preparing query AddUsage: %w", err)
+	}
+	if q.countTenantsStmt, err = db.PrepareContext(ctx, countTenants); err != nil {
+		return nil, fmt.Errorf("error preparing query CountTenants: %w", err)
+	}
+	if q.createLicenseStmt, err = db.PrepareContext(ctx, createLicense); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateLicense: %w", err)
+	}
+	if q.createOAuthClientStmt, err = db.PrepareContext(ctx, createOAuthClient); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateOAuthClient: %w", err)
+	}
+	if q.createRefreshTokenStmt, err = db.PrepareContext(ctx, createRefreshToken); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateRefreshToken: %w", err)
+	}
+	if q.createSessionStmt, err = db.PrepareContext(ctx, createSession); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateSession: %w", err)
+	}
+	if q.createSigningKeyStmt, err = db.PrepareContext(ctx, createSigningKey); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateSigningKey: %w", err)
+	}
+	if q.createTenantStmt, err = db.PrepareContext(ctx, createTenant); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateTenant: %w", err)
+	}
+	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
+	}
+	if q.createWebhookDeliveryStmt, err = db.PrepareContext(ctx, createWebhookDelivery); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateWebhookDelivery: %w", err)
+	}
+	if q.createWebhookEndpointStmt, err = db.PrepareContext(ctx, createWebhookEndpoint); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateWebhookEndpoint: %w", err)
+	}
+	if q.deleteLicenseStmt, err = db.PrepareContext(ctx, deleteLicense); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteLicense: %w", err)
+	}
+	if q.deleteOAuthClientStmt, err = db.PrepareContext(ctx, deleteOAuthClient); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteOAuthClient: %w", err)
+	}
+	if q.deleteUsageStmt, err = db.PrepareContext(ctx, deleteUsage); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteUsage: %w", err)
+	}
+	if q.deleteWebhookEndpointStmt, err = db.PrepareContext(ctx, deleteWebhookEndpoint); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteWebhookEndpoint: %w", err)
+	}
+	if q.endSessionStmt, err = db.PrepareContext(ctx, endSession); err != nil {
+		return nil, fmt.Errorf("error preparing query EndSession: %w", err)
+	}
+	if q.findActiveSessionStmt, err = db.PrepareContext(ctx, findActiveSession); err != nil {
+		return nil, fmt.Errorf("error preparing query FindActiveSession: %w", err)
+	}
+	if q.findLicenseByKeyDigestStmt, err = db.PrepareContext(ctx, findLicenseByKeyDigest); err != nil {
+		return nil, fmt.Errorf("error preparing query FindLicenseByKeyDigest: %w", err)
+	}
+	if q.findOAuthClientStmt, err = db.PrepareContext(ctx, findOAuthClient); err != nil {
+		return nil, fmt.Errorf("error preparing query FindOAuthClient: %w", err)
+	}
+	if q.findRefreshTokenStmt, err = db.PrepareContext(ctx, findRefreshToken); err != nil {
+		return nil, fmt.Errorf("error preparing query FindRefreshToken: %w", err)
+	}
+	if q.findUserByEmailStmt, err = db.PrepareContext(ctx, findUserByEmail); err != nil {
+		return nil, fmt.Errorf("error preparing query FindUserByEmail: %w", err)
+	}
+	if q.getLicenseStmt, err = db.PrepareContext(ctx, getLicense); err != nil {
+		return nil, fmt.Errorf("error preparing query GetLicense: %w", err)
+	}
+	if q.getOAuthClientStmt, err = db.PrepareContext(ctx, getOAuthClient); err != nil {
+		return nil, fmt.Errorf("error preparing query GetOAuthClient: %w", err)
+	}
+	if q.getSessionStmt, err = db.PrepareContext(ctx, getSession); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSession: %w", err)
+	}
+	if q.getTenantStmt, err = db.PrepareContext(ctx, getTenant); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTenant: %w", err)
+	}
+	if q.getUserStmt, err = db.PrepareContext(ctx, getUser); err != nil {
+		return nil, fmt.Errorf("error preparing query GetUser: %w", err)
+	}
+	if q.getWebhookDeliveryStmt, err = db.PrepareContext(ctx, getWebhookDelivery); err != nil {
+		return nil, fmt.Errorf("error preparing query GetWebhookDelivery: %w", err)
+	}
+	if q.getWebhookEndpointStmt, err = db.PrepareContext(ctx, getWebhookEndpoint); err != nil {
+		return nil, fmt.Errorf("error preparing query GetWebhookEndpoint: %w", err)
+	}
+	if q.listActiveSessionsStmt, err = db.PrepareContext(ctx, listActiveSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListActiveSessions: %w", err)
+	}
+	if q.listAuditEventsStmt, err = db.PrepareContext(ctx, listAuditEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuditEvents: %w", err)
+	}
+	if q.listAuditEventsByActionStmt, err = db.PrepareContext(ctx, listAuditEventsByAction); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuditEventsByAction: %w", err)
+	}
+	if q.listAuditEventsByActorStmt, err = db.PrepareContext(ctx, listAuditEventsByActor); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuditEventsByActor: %w", err)
+	}
+	if q.listAuditEventsByTargetStmt, err = db.PrepareContext(ctx, listAuditEventsByTarget); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAuditEventsByTarget: %w", err)
+	}
+	if q.listExpiredSessionsStmt, err = db.PrepareContext(ctx, listExpiredSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListExpiredSessions: %w", err)
+	}
+	if q.listLicenseSessionsStmt, err = db.PrepareContext(ctx, listLicenseSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListLicenseSessions: %w", err)
+	}
+	if q.listLicenseUsageStmt, err = db.PrepareContext(ctx, listLicenseUsage); err != nil {
+		return nil, fmt.Errorf("error preparing query ListLicenseUsage: %w", err)
+	}
+	if q.listLicensesStmt, err = db.PrepareContext(ctx, listLicenses); err != nil {
+		return nil, fmt.Errorf("error preparing query ListLicenses: %w", err)
+	}
+	if q.listOAuthClientsStmt, err = db.PrepareContext(ctx, listOAuthClients); err != nil {
+		return nil, fmt.Errorf("error preparing query ListOAuthClients: %w", err)
+	}
+	if q.listSessionsStmt, err = db.PrepareContext(ctx, listSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSessions: %w", err)
+	}
+	if q.listSigningKeysStmt, err = db.PrepareContext(ctx, listSigningKeys); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSigningKeys: %w", err)
+	}
+	if q.listTenantsStmt, err = db.PrepareContext(ctx, listTenants); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTenants: %w", err)
+	}
+	if q.listUsageStmt, err = db.PrepareContext(ctx, listUsage); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUsage: %w", err)
+	}
+	if q.listUsersStmt, err = db.PrepareContext(ctx, listUsers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUsers: %w", err)
+	}
+	if q.listWebhookDeliveriesStmt, err = db.PrepareContext(ctx, listWebhookDeliveries); err != nil {
+		return nil, fmt.Errorf("error preparing query ListWebhookDeliveries: %w", err)
+	}
+	if q.listWebhookEndpointsStmt, err = db.PrepareContext(ctx, listWebhookEndpoints); err != nil {
+		return nil, fmt.Errorf("error preparing query ListWebhookEndpoints: %w", err)
+	}
+	if q.recordAuditStmt, err = db.PrepareContext(ctx, recordAudit); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordAudit: %w", err)
+	}
+	if q.refreshTokenExistsStmt, err = db.PrepareContext(ctx, refreshTokenExists); err != nil {
+		return nil, fmt.Errorf("error preparing query RefreshTokenExists: %w", err)
+	}
+	if q.retireSigningKeyStmt, err = db.PrepareContext(ctx, retireSigningKey); err != nil {
+		return nil, fmt.Errorf("error preparing query RetireSigningKey: %w", err)
+	}
+	if q.revokeRefreshFamilyStmt, err = db.PrepareContext(ctx, revokeRefreshFamily); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeRefreshFamily: %w", err)
+	}
+	if q.rollupUsageStmt, err = db.PrepareContext(ctx, rollupUsage); err != nil {
+		return nil, fmt.Errorf("error preparing query RollupUsage: %w", err)
+	}
+	if q.sessionExistsStmt, err = db.PrepareContext(ctx, sessionExists); err != nil {
+		return nil, fmt.Errorf("error preparing query SessionExists: %w", err)
+	}
+	if q.signingKeyExistsStmt, err = db.PrepareContext(ctx, signingKeyExists); err != nil {
+		return nil, fmt.Errorf("error preparing query SigningKeyExists: %w", err)
+	}
+	if q.touchSessionStmt, err = db.PrepareContext(ctx, touchSession); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchSession: %w", err)
+	}
+	if q.updateLicenseStmt, err = db.PrepareContext(ctx, updateLicense); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateLicense: %w", err)
+	}
+	if q.updateUserStmt, err = db.PrepareContext(ctx, updateUser); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateUser: %w", err)
+	}
+	if q.updateWebhookDeliveryStmt, err = db.PrepareContext(ctx, updateWebhookDelivery); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateWebhookDelivery: %w", err)
+	}
+	if q.useRefreshTokenStmt, err = db.PrepareContext(ctx, useRefreshToken); err != nil {
+		return nil, fmt.Errorf("error preparing query UseRefreshToken: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.addUsageStmt != nil {
+		if cerr := q.addUsageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing addUsageStmt: %w", cerr)
+		}
+	}
+	if q.countTenantsStmt != nil {
+		if cerr := q.countTenantsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countTenantsStmt: %w", cerr)
+		}
+	}
+	if q.createLicenseStmt != nil {
+		if cerr := q.createLicenseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createLicenseStmt: %w", cerr)
+		}
+	}
+	if q.createOAuthClientStmt != nil {
+		if cerr := q.createOAuthClientStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createOAuthClientStmt: %w", cerr)
+		}
+	}
+	if q.createRefreshTokenStmt != nil {
+		if cerr := q.createRefreshTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createRefreshTokenStmt: %w", cerr)
+		}
+	}
+	if q.createSessionStmt != nil {
+		if cerr := q.createSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createSessionStmt: %w", cerr)
+		}
+	}
+	if q.createSigningKeyStmt != nil {
+		if cerr := q.createSigningKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createSigningKeyStmt: %w", cerr)
+		}
+	}
+	if q.createTenantStmt != nil {
+		if cerr := q.createTenantStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createTenantStmt: %w", cerr)
+		}
+	}
+	if q.createUserStmt != nil {
+		if cerr := q.createUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createUserStmt: %w", cerr)
+		}
+	}
+	if q.createWebhookDeliveryStmt != nil {
+		if cerr := q.createWebhookDeliveryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createWebhookDeliveryStmt: %w", cerr)
+		}
+	}
+	if q.createWebhookEndpointStmt != nil {
+		if cerr := q.createWebhookEndpointStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createWebhookEndpointStmt: %w", cerr)
+		}
+	}
+	if q.deleteLicenseStmt != nil {
+		if cerr := q.deleteLicenseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteLicenseStmt: %w", cerr)
+		}
+	}
+	if q.deleteOAuthClientStmt != nil {
+		if cerr := q.deleteOAuthClientStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteOAuthClientStmt: %w", cerr)
+		}
+	}
+	if q.deleteUsageStmt != nil {
+		if cerr := q.deleteUsageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteUsageStmt: %w", cerr)
+		}
+	}
+	if q.deleteWebhookEndpointStmt != nil {
+		if cerr := q.deleteWebhookEndpointStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteWebhookEndpointStmt: %w", cerr)
+		}
+	}
+	if q.endSessionStmt != nil {
+		if cerr := q.endSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing endSessionStmt: %w", cerr)
+		}
+	}
+	if q.findActiveSessionStmt != nil {
+		if cerr := q.findActiveSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing findActiveSessionStmt: %w", cerr)
+		}
+	}
+	if q.findLicenseByKeyDigestStmt != nil {
+		if cerr := q.findLicenseByKeyDigestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing findLicenseByKeyDigestStmt: %w", cerr)
+		}
+	}
+	if q.findOAuthClientStmt != nil {
+		if cerr := q.findOAuthClientStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing findOAuthClientStmt: %w", cerr)
+		}
+	}
+	if q.findRefreshTokenStmt != nil {
+		if cerr := q.findRefreshTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing findRefreshTokenStmt: %w", cerr)
+		}
+	}
+	if q.findUserByEmailStmt != nil {
+		if cerr := q.findUserByEmailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing findUserByEmailStmt: %w", cerr)
+		}
+	}
+	if q.getLicenseStmt != nil {
+		if cerr := q.getLicenseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getLicenseStmt: %w", cerr)
+		}
+	}
+	if q.getOAuthClientStmt != nil {
+		if cerr := q.getOAuthClientStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getOAuthClientStmt: %w", cerr)
+		}
+	}
+	if q.getSessionStmt != nil {
+		if cerr := q.getSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSessionStmt: %w", cerr)
+		}
+	}
+	if q.getTenantStmt != nil {
+		if cerr := q.getTenantStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTenantStmt: %w", cerr)
+		}
+	}
+	if q.getUserStmt != nil {
+		if cerr := q.getUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getUserStmt: %w", cerr)
+		}
+	}
+	if q.getWebhookDeliveryStmt != nil {
+		if cerr := q.getWebhookDeliveryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getWebhookDeliveryStmt: %w", cerr)
+		}
+	}
+	if q.getWebhookEndpointStmt != nil {
+		if cerr := q.getWebhookEndpointStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getWebhookEndpointStmt: %w", cerr)
+		}
+	}
+	if q.listActiveSessionsStmt != nil {
+		if cerr := q.listActiveSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listActiveSessionsStmt: %w", cerr)
+		}
+	}
+	if q.listAuditEventsStmt != nil {
+		if cerr := q.listAuditEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuditEventsStmt: %w", cerr)
+		}
+	}
+	if q.listAuditEventsByActionStmt != nil {
+		if cerr := q.listAuditEventsByActionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuditEventsByActionStmt: %w", cerr)
+		}
+	}
+	if q.listAuditEventsByActorStmt != nil {
+		if cerr := q.listAuditEventsByActorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuditEventsByActorStmt: %w", cerr)
+		}
+	}
+	if q.listAuditEventsByTargetStmt != nil {
+		if cerr := q.listAuditEventsByTargetStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAuditEventsByTargetStmt: %w", cerr)
+		}
+	}
+	if q.listExpiredSessionsStmt != nil {
+		if cerr := q.listExpiredSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listExpiredSessionsStmt: %w", cerr)
+		}
+	}
+	if q.listLicenseSessionsStmt != nil {
+		if cerr := q.listLicenseSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listLicenseSessionsStmt: %w", cerr)
+		}
+	}
+	if q.listLicenseUsageStmt != nil {
+		if cerr := q.listLicenseUsageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listLicenseUsageStmt: %w", cerr)
+		}
+	}
+	if q.listLicensesStmt != nil {
+		if cerr := q.listLicensesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listLicensesStmt: %w", cerr)
+		}
+	}
+	if q.listOAuthClientsStmt != nil {
+		if cerr := q.listOAuthClientsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listOAuthClientsStmt: %w", cerr)
+		}
+	}
+	if q.listSessionsStmt != nil {
+		if cerr := q.listSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSessionsStmt: %w", cerr)
+		}
+	}
+	if q.listSigningKeysStmt != nil {
+		if cerr := q.listSigningKeysStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSigningKeysStmt: %w", cerr)
+		}
+	}
+	if q.listTenantsStmt != nil {
+		if cerr := q.listTenantsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTenantsStmt: %w", cerr)
+		}
+	}
+	if q.listUsageStmt != nil {
+		if cerr := q.listUsageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUsageStmt: %w", cerr)
+		}
+	}
+	if q.listUsersStmt != nil {
+		if cerr := q.listUsersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUsersStmt: %w", cerr)
+		}
+	}
+	if q.listWebhookDeliveriesStmt != nil {
+		if cerr := q.listWebhookDeliveriesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listWebhookDeliveriesStmt: %w", cerr)
+		}
+	}
+	if q.listWebhookEndpointsStmt != nil {
+		if cerr := q.listWebhookEndpointsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listWebhookEndpointsStmt: %w", cerr)
+		}
+	}
+	if q.recordAuditStmt != nil {
+		if cerr := q.recordAuditStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordAuditStmt: %w", cerr)
+		}
+	}
+	if q.refreshTokenExistsStmt != nil {
+		if cerr := q.refreshTokenExistsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing refreshTokenExistsStmt: %w", cerr)
+		}
+	}
+	if q.retireSigningKeyStmt != nil {
+		if cerr := q.retireSigningKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing retireSigningKeyStmt: %w", cerr)
+		}
+	}
+	if q.revokeRefreshFamilyStmt != nil {
+		if cerr := q.revokeRefreshFamilyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeRefreshFamilyStmt: %w", cerr)
+		}
+	}
+	if q.rollupUsageStmt != nil {
+		if cerr := q.rollupUsageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing rollupUsageStmt: %w", cerr)
+		}
+	}
+	if q.sessionExistsStmt != nil {
+		if cerr := q.sessionExistsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing sessionExistsStmt: %w", cerr)
+		}
+	}
+	if q.signingKeyExistsStmt != nil {
+		if cerr := q.signingKeyExistsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing signingKeyExistsStmt: %w", cerr)
+		}
+	}
+	if q.touchSessionStmt != nil {
+		if cerr := q.touchSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchSessionStmt: %w", cerr)
+		}
+	}
+	if q.updateLicenseStmt != nil {
+		if cerr := q.updateLicenseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateLicenseStmt: %w", cerr)
+		}
+	}
+	if q.updateUserStmt != nil {
+		if cerr := q.updateUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateUserStmt: %w", cerr)
+		}
+	}
+	if q.updateWebhookDeliveryStmt != nil {
+		if cerr := q.updateWebhookDeliveryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateWebhookDeliveryStmt: %w", cerr)
+		}
+	}
+	if q.useRefreshTokenStmt != nil {
+		if cerr := q.useRefreshTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing useRefreshTokenStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                          DBTX
+	tx                          *sql.Tx
+	addUsageStmt                *sql.Stmt
+	countTenantsStmt            *sql.Stmt
+	createLicenseStmt           *sql.Stmt
+	createOAuthClientStmt       *sql.Stmt
+	createRefreshTokenStmt      *sql.Stmt
+	createSessionStmt           *sql.Stmt
+	createSigningKeyStmt        *sql.Stmt
+	createTenantStmt            *sql.Stmt
+	createUserStmt              *sql.Stmt
+	createWebhookDeliveryStmt   *sql.Stmt
+	createWebhookEndpointStmt   *sql.Stmt
+	deleteLicenseStmt           *sql.Stmt
+	deleteOAuthClientStmt       *sql.Stmt
+	deleteUsageStmt             *sql.Stmt
+	deleteWebhookEndpointStmt   *sql.Stmt
+	endSessionStmt              *sql.Stmt
+	findActiveSessionStmt       *sql.Stmt
+	findLicenseByKeyDigestStmt  *sql.Stmt
+	findOAuthClientStmt         *sql.Stmt
+	findRefreshTokenStmt        *sql.Stmt
+	findUserByEmailStmt         *sql.Stmt
+	getLicenseStmt              *sql.Stmt
+	getOAuthClientStmt          *sql.Stmt
+	getSessionStmt              *sql.Stmt
+	getTenantStmt               *sql.Stmt
+	getUserStmt                 *sql.Stmt
+	getWebhookDeliveryStmt      *sql.Stmt
+	getWebhookEndpointStmt      *sql.Stmt
+	listActiveSessionsStmt      *sql.Stmt
+	listAuditEventsStmt         *sql.Stmt
+	listAuditEventsByActionStmt *sql.Stmt
+	listAuditEventsByActorStmt  *sql.Stmt
+	listAuditEventsByTargetStmt *sql.Stmt
+	listExpiredSessionsStmt     *sql.Stmt
+	listLicenseSessionsStmt     *sql.Stmt
+	listLicenseUsageStmt        *sql.Stmt
+	listLicensesStmt            *sql.Stmt
+	listOAuthClientsStmt        *sql.Stmt
+	listSessionsStmt            *sql.Stmt
+	listSigningKeysStmt         *sql.Stmt
+	listTenantsStmt             *sql.Stmt
+	listUsageStmt               *sql.Stmt
+	listUsersStmt               *sql.Stmt
+	listWebhookDeliveriesStmt   *sql.Stmt
+	listWebhookEndpointsStmt    *sql.Stmt
+	recordAuditStmt             *sql.Stmt
+	refreshTokenExistsStmt      *sql.Stmt
+	retireSigningKeyStmt        *sql.Stmt
+	revokeRefreshFamilyStmt     *sql.Stmt
+	rollupUsageStmt             *sql.Stmt
+	sessionExistsStmt           *sql.Stmt
+	signingKeyExistsStmt        *sql.Stmt
+	touchSessionStmt            *sql.Stmt
+	updateLicenseStmt           *sql.Stmt
+	updateUserStmt              *sql.Stmt
+	updateWebhookDeliveryStmt   *sql.Stmt
+	useRefreshTokenStmt         *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                          tx,
+		tx:                          tx,
+		addUsageStmt:                q.addUsageStmt,
+		countTenantsStmt:            q.countTenantsStmt,
+		createLicenseStmt:           q.createLicenseStmt,
+		createOAuthClientStmt:       q.createOAuthClientStmt,
+		createRefreshTokenStmt:      q.createRefreshTokenStmt,
+		createSessionStmt:           q.createSessionStmt,
+		createSigningKeyStmt:        q.createSigningKeyStmt,
+		createTenantStmt:            q.createTenantStmt,
+		createUserStmt:              q.createUserStmt,
+		createWebhookDeliveryStmt:   q.createWebhookDeliveryStmt,
+		createWebhookEndpointStmt:   q.createWebhookEndpointStmt,
+		deleteLicenseStmt:           q.deleteLicenseStmt,
+		deleteOAuthClientStmt:       q.deleteOAuthClientStmt,
+		deleteUsageStmt:             q.deleteUsageStmt,
+		deleteWebhookEndpointStmt:   q.deleteWebhookEndpointStmt,
+		endSessionStmt:              q.endSessionStmt,
+		findActiveSessionStmt:       q.findActiveSessionStmt,
+		findLicenseByKeyDigestStmt:  q.findLicenseByKeyDigestStmt,
+		findOAuthClientStmt:         q.findOAuthClientStmt,
+		findRefreshTokenStmt:        q.findRefreshTokenStmt,
+		findUserByEmailStmt:         q.findUserByEmailStmt,
+		getLicenseStmt:              q.getLicenseStmt,
+		getOAuthClientStmt:          q.getOAuthClientStmt,
+		getSessionStmt:              q.getSessionStmt,
+		getTenantStmt:               q.getTenantStmt,
+		getUserStmt:                 q.getUserStmt,
+		getWebhookDeliveryStmt:      q.getWebhookDeliveryStmt,
+		getWebhookEndpointStmt:      q.getWebhookEndpointStmt,
+		listActiveSessionsStmt:      q.listActiveSessionsStmt,
+		listAuditEventsStmt:         q.listAuditEventsStmt,
+		listAuditEventsByActionStmt: q.listAuditEventsByActionStmt,
+		listAuditEventsByActorStmt:  q.listAuditEventsByActorStmt,
+		listAuditEventsByTargetStmt: q.listAuditEventsByTargetStmt,
+		listExpiredSessionsStmt:     q.listExpiredSessionsStmt,
+		listLicenseSessionsStmt:     q.listLicenseSessionsStmt,
+		listLicenseUsageStmt:        q.listLicenseUsageStmt,
+		listLicensesStmt:            q.listLicensesStmt,
+		listOAuthClientsStmt:        q.listOAuthClientsStmt,
+		listSessionsStmt:            q.listSessionsStmt,
+		listSigningKeysStmt:         q.listSigningKeysStmt,
+		listTenantsStmt:             q.listTenantsStmt,
+		listUsageStmt:               q.listUsageStmt,
+		listUsersStmt:               q.listUsersStmt,
+		listWebhookDeliveriesStmt:   q.listWebhookDeliveriesStmt,
+		listWebhookEndpointsStmt:    q.listWebhookEndpointsStmt,
+		recordAuditStmt:             q.recordAuditStmt,
+		refreshTokenExistsStmt:      q.refreshTokenExistsStmt,
+		retireSigningKeyStmt:        q.retireSigningKeyStmt,
+		revokeRefreshFamilyStmt:     q.revokeRefreshFamilyStmt,
+		rollupUsageStmt:             q.rollupUsageStmt,
+		sessionExistsStmt:           q.sessionExistsStmt,
+		signingKeyExistsStmt:        q.signingKeyExistsStmt,
+		touchSessionStmt:            q.touchSessionStmt,
+		updateLicenseStmt:           q.updateLicenseStmt,
+		updateUserStmt:              q.updateUserStmt,
+		updateWebhookDeliveryStmt:   q.updateWebhookDeliveryStmt,
+		useRefreshTokenStmt:         q.useRefreshTokenStmt,
 	}
 }

@@ -41,7 +41,7 @@ type CreateLicenseParams struct {
 }
 
 func (q *Queries) CreateLicense(ctx context.Context, arg CreateLicenseParams) error {
-	_, err := q.db.ExecContext(ctx, createLicense,
+	_, err := q.exec(ctx, q.createLicenseStmt, createLicense,
 		arg.TenantID,
 		arg.ID,
 		arg.Name,
@@ -74,7 +74,7 @@ type DeleteLicenseParams struct {
 // DeleteLicense removes the license; the foreign key's cascade removes its
 // sessions in the same statement.
 func (q *Queries) DeleteLicense(ctx context.Context, arg DeleteLicenseParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteLicense, arg.TenantID, arg.ID)
+	result, err := q.exec(ctx, q.deleteLicenseStmt, deleteLicense, arg.TenantID, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -87,7 +87,7 @@ WHERE key_digest = ?1
 `
 
 func (q *Queries) FindLicenseByKeyDigest(ctx context.Context, keyDigest string) (License, error) {
-	row := q.db.QueryRowContext(ctx, findLicenseByKeyDigest, keyDigest)
+	row := q.queryRow(ctx, q.findLicenseByKeyDigestStmt, findLicenseByKeyDigest, keyDigest)
 	var i License
 	err := row.Scan(
 		&i.TenantID,
@@ -120,7 +120,7 @@ type GetLicenseParams struct {
 }
 
 func (q *Queries) GetLicense(ctx context.Context, arg GetLicenseParams) (License, error) {
-	row := q.db.QueryRowContext(ctx, getLicense, arg.TenantID, arg.ID)
+	row := q.queryRow(ctx, q.getLicenseStmt, getLicense, arg.TenantID, arg.ID)
 	var i License
 	err := row.Scan(
 		&i.TenantID,
@@ -164,7 +164,7 @@ type ListLicensesParams struct {
 // instr, not LIKE, so that % and _ in q are plain characters with nothing to
 // escape; lower() folds ASCII only, as LIKE does.
 func (q *Queries) ListLicenses(ctx context.Context, arg ListLicensesParams) ([]License, error) {
-	rows, err := q.db.QueryContext(ctx, listLicenses,
+	rows, err := q.query(ctx, q.listLicensesStmt, listLicenses,
 		arg.TenantID,
 		arg.Q,
 		arg.Status,
@@ -243,7 +243,7 @@ type UpdateLicenseParams struct {
 }
 
 func (q *Queries) UpdateLicense(ctx context.Context, arg UpdateLicenseParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateLicense,
+	result, err := q.exec(ctx, q.updateLicenseStmt, updateLicense,
 		arg.Name,
 		arg.Status,
 		arg.Seats,

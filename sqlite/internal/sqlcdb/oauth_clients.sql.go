@@ -26,7 +26,7 @@ type CreateOAuthClientParams struct {
 }
 
 func (q *Queries) CreateOAuthClient(ctx context.Context, arg CreateOAuthClientParams) error {
-	_, err := q.db.ExecContext(ctx, createOAuthClient,
+	_, err := q.exec(ctx, q.createOAuthClientStmt, createOAuthClient,
 		arg.TenantID,
 		arg.ID,
 		arg.Name,
@@ -50,7 +50,7 @@ type DeleteOAuthClientParams struct {
 }
 
 func (q *Queries) DeleteOAuthClient(ctx context.Context, arg DeleteOAuthClientParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteOAuthClient, arg.TenantID, arg.ID)
+	result, err := q.exec(ctx, q.deleteOAuthClientStmt, deleteOAuthClient, arg.TenantID, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -63,7 +63,7 @@ WHERE id = ?1
 `
 
 func (q *Queries) FindOAuthClient(ctx context.Context, id string) (OAuthClient, error) {
-	row := q.db.QueryRowContext(ctx, findOAuthClient, id)
+	row := q.queryRow(ctx, q.findOAuthClientStmt, findOAuthClient, id)
 	var i OAuthClient
 	err := row.Scan(
 		&i.TenantID,
@@ -89,7 +89,7 @@ type GetOAuthClientParams struct {
 }
 
 func (q *Queries) GetOAuthClient(ctx context.Context, arg GetOAuthClientParams) (OAuthClient, error) {
-	row := q.db.QueryRowContext(ctx, getOAuthClient, arg.TenantID, arg.ID)
+	row := q.queryRow(ctx, q.getOAuthClientStmt, getOAuthClient, arg.TenantID, arg.ID)
 	var i OAuthClient
 	err := row.Scan(
 		&i.TenantID,
@@ -118,7 +118,7 @@ type ListOAuthClientsParams struct {
 }
 
 func (q *Queries) ListOAuthClients(ctx context.Context, arg ListOAuthClientsParams) ([]OAuthClient, error) {
-	rows, err := q.db.QueryContext(ctx, listOAuthClients, arg.TenantID, arg.After, arg.Limit)
+	rows, err := q.query(ctx, q.listOAuthClientsStmt, listOAuthClients, arg.TenantID, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}

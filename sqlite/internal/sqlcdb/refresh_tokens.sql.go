@@ -27,7 +27,7 @@ type CreateRefreshTokenParams struct {
 }
 
 func (q *Queries) CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) error {
-	_, err := q.db.ExecContext(ctx, createRefreshToken,
+	_, err := q.exec(ctx, q.createRefreshTokenStmt, createRefreshToken,
 		arg.TenantID,
 		arg.ID,
 		arg.UserID,
@@ -46,7 +46,7 @@ WHERE id = ?1
 `
 
 func (q *Queries) FindRefreshToken(ctx context.Context, id string) (RefreshToken, error) {
-	row := q.db.QueryRowContext(ctx, findRefreshToken, id)
+	row := q.queryRow(ctx, q.findRefreshTokenStmt, findRefreshToken, id)
 	var i RefreshToken
 	err := row.Scan(
 		&i.TenantID,
@@ -72,7 +72,7 @@ type RefreshTokenExistsParams struct {
 }
 
 func (q *Queries) RefreshTokenExists(ctx context.Context, arg RefreshTokenExistsParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, refreshTokenExists, arg.TenantID, arg.ID)
+	row := q.queryRow(ctx, q.refreshTokenExistsStmt, refreshTokenExists, arg.TenantID, arg.ID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -92,7 +92,7 @@ type RevokeRefreshFamilyParams struct {
 
 // RevokeRefreshFamily keeps the first revocation time of a token.
 func (q *Queries) RevokeRefreshFamily(ctx context.Context, arg RevokeRefreshFamilyParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, revokeRefreshFamily, arg.RevokedAt, arg.TenantID, arg.FamilyID)
+	result, err := q.exec(ctx, q.revokeRefreshFamilyStmt, revokeRefreshFamily, arg.RevokedAt, arg.TenantID, arg.FamilyID)
 	if err != nil {
 		return 0, err
 	}
@@ -114,7 +114,7 @@ type UseRefreshTokenParams struct {
 // UseRefreshToken is the whole reuse check: of two requests presenting the
 // same token, exactly one changes the row.
 func (q *Queries) UseRefreshToken(ctx context.Context, arg UseRefreshTokenParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, useRefreshToken, arg.UsedAt, arg.TenantID, arg.ID)
+	result, err := q.exec(ctx, q.useRefreshTokenStmt, useRefreshToken, arg.UsedAt, arg.TenantID, arg.ID)
 	if err != nil {
 		return 0, err
 	}

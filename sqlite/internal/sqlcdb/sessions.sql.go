@@ -43,7 +43,7 @@ type CreateSessionParams struct {
 }
 
 func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) error {
-	_, err := q.db.ExecContext(ctx, createSession,
+	_, err := q.exec(ctx, q.createSessionStmt, createSession,
 		arg.TenantID,
 		arg.ID,
 		arg.LicenseID,
@@ -79,7 +79,7 @@ type EndSessionParams struct {
 }
 
 func (q *Queries) EndSession(ctx context.Context, arg EndSessionParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, endSession,
+	result, err := q.exec(ctx, q.endSessionStmt, endSession,
 		arg.EndedAt,
 		arg.EndReason,
 		arg.TenantID,
@@ -113,7 +113,7 @@ type FindActiveSessionParams struct {
 }
 
 func (q *Queries) FindActiveSession(ctx context.Context, arg FindActiveSessionParams) (Session, error) {
-	row := q.db.QueryRowContext(ctx, findActiveSession,
+	row := q.queryRow(ctx, q.findActiveSessionStmt, findActiveSession,
 		arg.TenantID,
 		arg.LicenseID,
 		arg.Fingerprint,
@@ -153,7 +153,7 @@ type GetSessionParams struct {
 }
 
 func (q *Queries) GetSession(ctx context.Context, arg GetSessionParams) (Session, error) {
-	row := q.db.QueryRowContext(ctx, getSession, arg.TenantID, arg.ID)
+	row := q.queryRow(ctx, q.getSessionStmt, getSession, arg.TenantID, arg.ID)
 	var i Session
 	err := row.Scan(
 		&i.TenantID,
@@ -190,7 +190,7 @@ type ListActiveSessionsParams struct {
 }
 
 func (q *Queries) ListActiveSessions(ctx context.Context, arg ListActiveSessionsParams) ([]Session, error) {
-	rows, err := q.db.QueryContext(ctx, listActiveSessions, arg.After, arg.Limit)
+	rows, err := q.query(ctx, q.listActiveSessionsStmt, listActiveSessions, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +243,7 @@ type ListExpiredSessionsParams struct {
 }
 
 func (q *Queries) ListExpiredSessions(ctx context.Context, arg ListExpiredSessionsParams) ([]Session, error) {
-	rows, err := q.db.QueryContext(ctx, listExpiredSessions, arg.Now, arg.Limit)
+	rows, err := q.query(ctx, q.listExpiredSessionsStmt, listExpiredSessions, arg.Now, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +304,7 @@ type ListLicenseSessionsParams struct {
 // ListLicenseSessions is ListSessions narrowed to one license, a separate
 // statement so that it can use the (tenant_id, license_id, ...) index.
 func (q *Queries) ListLicenseSessions(ctx context.Context, arg ListLicenseSessionsParams) ([]Session, error) {
-	rows, err := q.db.QueryContext(ctx, listLicenseSessions,
+	rows, err := q.query(ctx, q.listLicenseSessionsStmt, listLicenseSessions,
 		arg.TenantID,
 		arg.LicenseID,
 		arg.Status,
@@ -367,7 +367,7 @@ type ListSessionsParams struct {
 }
 
 func (q *Queries) ListSessions(ctx context.Context, arg ListSessionsParams) ([]Session, error) {
-	rows, err := q.db.QueryContext(ctx, listSessions,
+	rows, err := q.query(ctx, q.listSessionsStmt, listSessions,
 		arg.TenantID,
 		arg.Status,
 		arg.After,
@@ -423,7 +423,7 @@ type SessionExistsParams struct {
 }
 
 func (q *Queries) SessionExists(ctx context.Context, arg SessionExistsParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, sessionExists, arg.TenantID, arg.ID)
+	row := q.queryRow(ctx, q.sessionExistsStmt, sessionExists, arg.TenantID, arg.ID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -446,7 +446,7 @@ type TouchSessionParams struct {
 // TouchSession never moves a heartbeat or an expiry backwards: batches
 // written back late or out of order must not shorten a lease.
 func (q *Queries) TouchSession(ctx context.Context, arg TouchSessionParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, touchSession,
+	result, err := q.exec(ctx, q.touchSessionStmt, touchSession,
 		arg.LastHeartbeatAt,
 		arg.ExpiresAt,
 		arg.TenantID,

@@ -26,7 +26,7 @@ type CreateSigningKeyParams struct {
 }
 
 func (q *Queries) CreateSigningKey(ctx context.Context, arg CreateSigningKeyParams) error {
-	_, err := q.db.ExecContext(ctx, createSigningKey,
+	_, err := q.exec(ctx, q.createSigningKeyStmt, createSigningKey,
 		arg.ID,
 		arg.Algorithm,
 		arg.PublicKey,
@@ -44,7 +44,7 @@ ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListSigningKeys(ctx context.Context) ([]SigningKey, error) {
-	rows, err := q.db.QueryContext(ctx, listSigningKeys)
+	rows, err := q.query(ctx, q.listSigningKeysStmt, listSigningKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ type RetireSigningKeyParams struct {
 
 // RetireSigningKey keeps a key's first retirement time.
 func (q *Queries) RetireSigningKey(ctx context.Context, arg RetireSigningKeyParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, retireSigningKey, arg.RetiredAt, arg.ID)
+	result, err := q.exec(ctx, q.retireSigningKeyStmt, retireSigningKey, arg.RetiredAt, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -100,7 +100,7 @@ WHERE id = ?1
 `
 
 func (q *Queries) SigningKeyExists(ctx context.Context, id string) (int64, error) {
-	row := q.db.QueryRowContext(ctx, signingKeyExists, id)
+	row := q.queryRow(ctx, q.signingKeyExistsStmt, signingKeyExists, id)
 	var count int64
 	err := row.Scan(&count)
 	return count, err

@@ -14,7 +14,7 @@ SELECT count(*) FROM tenants
 `
 
 func (q *Queries) CountTenants(ctx context.Context) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countTenants)
+	row := q.queryRow(ctx, q.countTenantsStmt, countTenants)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -32,7 +32,7 @@ type CreateTenantParams struct {
 }
 
 func (q *Queries) CreateTenant(ctx context.Context, arg CreateTenantParams) error {
-	_, err := q.db.ExecContext(ctx, createTenant, arg.ID, arg.Name, arg.CreatedAt)
+	_, err := q.exec(ctx, q.createTenantStmt, createTenant, arg.ID, arg.Name, arg.CreatedAt)
 	return err
 }
 
@@ -42,7 +42,7 @@ WHERE id = ?1
 `
 
 func (q *Queries) GetTenant(ctx context.Context, id string) (Tenant, error) {
-	row := q.db.QueryRowContext(ctx, getTenant, id)
+	row := q.queryRow(ctx, q.getTenantStmt, getTenant, id)
 	var i Tenant
 	err := row.Scan(&i.ID, &i.Name, &i.CreatedAt)
 	return i, err
@@ -61,7 +61,7 @@ type ListTenantsParams struct {
 }
 
 func (q *Queries) ListTenants(ctx context.Context, arg ListTenantsParams) ([]Tenant, error) {
-	rows, err := q.db.QueryContext(ctx, listTenants, arg.After, arg.Limit)
+	rows, err := q.query(ctx, q.listTenantsStmt, listTenants, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ type AddUsageParams struct {
 // of a license the tenant does not have is dropped (no row, no error):
 // usage counted just before a license was deleted describes nothing left.
 func (q *Queries) AddUsage(ctx context.Context, arg AddUsageParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, addUsage,
+	result, err := q.exec(ctx, q.addUsageStmt, addUsage,
 		arg.TenantID,
 		arg.LicenseID,
 		arg.Resolution,
@@ -71,7 +71,7 @@ type DeleteUsageParams struct {
 }
 
 func (q *Queries) DeleteUsage(ctx context.Context, arg DeleteUsageParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteUsage, arg.Resolution, arg.Before)
+	result, err := q.exec(ctx, q.deleteUsageStmt, deleteUsage, arg.Resolution, arg.Before)
 	if err != nil {
 		return 0, err
 	}
@@ -133,7 +133,7 @@ func (q *Queries) ListLicenseUsage(ctx context.Context, arg ListLicenseUsagePara
 	} else {
 		query = strings.Replace(query, "/*SLICE:resolutions*/?", "NULL", 1)
 	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func (q *Queries) ListUsage(ctx context.Context, arg ListUsageParams) ([]ListUsa
 	} else {
 		query = strings.Replace(query, "/*SLICE:resolutions*/?", "NULL", 1)
 	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +280,7 @@ type RollupUsageParams struct {
 // before @before into the @width-wide buckets of @to_resolution. The
 // caller deletes the fine rows (DeleteUsage) in the same transaction.
 func (q *Queries) RollupUsage(ctx context.Context, arg RollupUsageParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, rollupUsage,
+	result, err := q.exec(ctx, q.rollupUsageStmt, rollupUsage,
 		arg.ToResolution,
 		arg.Width,
 		arg.FromResolution,

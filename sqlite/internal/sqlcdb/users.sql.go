@@ -26,7 +26,7 @@ type CreateUserParams struct {
 }
 
 func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
-	_, err := q.db.ExecContext(ctx, createUser,
+	_, err := q.exec(ctx, q.createUserStmt, createUser,
 		arg.TenantID,
 		arg.ID,
 		arg.Email,
@@ -45,7 +45,7 @@ WHERE email = ?1
 `
 
 func (q *Queries) FindUserByEmail(ctx context.Context, email string) (User, error) {
-	row := q.db.QueryRowContext(ctx, findUserByEmail, email)
+	row := q.queryRow(ctx, q.findUserByEmailStmt, findUserByEmail, email)
 	var i User
 	err := row.Scan(
 		&i.TenantID,
@@ -71,7 +71,7 @@ type GetUserParams struct {
 }
 
 func (q *Queries) GetUser(ctx context.Context, arg GetUserParams) (User, error) {
-	row := q.db.QueryRowContext(ctx, getUser, arg.TenantID, arg.ID)
+	row := q.queryRow(ctx, q.getUserStmt, getUser, arg.TenantID, arg.ID)
 	var i User
 	err := row.Scan(
 		&i.TenantID,
@@ -100,7 +100,7 @@ type ListUsersParams struct {
 }
 
 func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]User, error) {
-	rows, err := q.db.QueryContext(ctx, listUsers, arg.TenantID, arg.After, arg.Limit)
+	rows, err := q.query(ctx, q.listUsersStmt, listUsers, arg.TenantID, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ type UpdateUserParams struct {
 }
 
 func (q *Queries) UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateUser,
+	result, err := q.exec(ctx, q.updateUserStmt, updateUser,
 		arg.Role,
 		arg.Disabled,
 		arg.PasswordHash,

@@ -33,7 +33,7 @@ type CreateWebhookDeliveryParams struct {
 }
 
 func (q *Queries) CreateWebhookDelivery(ctx context.Context, arg CreateWebhookDeliveryParams) error {
-	_, err := q.db.ExecContext(ctx, createWebhookDelivery,
+	_, err := q.exec(ctx, q.createWebhookDeliveryStmt, createWebhookDelivery,
 		arg.TenantID,
 		arg.ID,
 		arg.EndpointID,
@@ -66,7 +66,7 @@ type CreateWebhookEndpointParams struct {
 }
 
 func (q *Queries) CreateWebhookEndpoint(ctx context.Context, arg CreateWebhookEndpointParams) error {
-	_, err := q.db.ExecContext(ctx, createWebhookEndpoint,
+	_, err := q.exec(ctx, q.createWebhookEndpointStmt, createWebhookEndpoint,
 		arg.TenantID,
 		arg.ID,
 		arg.Url,
@@ -89,7 +89,7 @@ type DeleteWebhookEndpointParams struct {
 }
 
 func (q *Queries) DeleteWebhookEndpoint(ctx context.Context, arg DeleteWebhookEndpointParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteWebhookEndpoint, arg.TenantID, arg.ID)
+	result, err := q.exec(ctx, q.deleteWebhookEndpointStmt, deleteWebhookEndpoint, arg.TenantID, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -107,7 +107,7 @@ type GetWebhookDeliveryParams struct {
 }
 
 func (q *Queries) GetWebhookDelivery(ctx context.Context, arg GetWebhookDeliveryParams) (WebhookDelivery, error) {
-	row := q.db.QueryRowContext(ctx, getWebhookDelivery, arg.TenantID, arg.ID)
+	row := q.queryRow(ctx, q.getWebhookDeliveryStmt, getWebhookDelivery, arg.TenantID, arg.ID)
 	var i WebhookDelivery
 	err := row.Scan(
 		&i.TenantID,
@@ -137,7 +137,7 @@ type GetWebhookEndpointParams struct {
 }
 
 func (q *Queries) GetWebhookEndpoint(ctx context.Context, arg GetWebhookEndpointParams) (WebhookEndpoint, error) {
-	row := q.db.QueryRowContext(ctx, getWebhookEndpoint, arg.TenantID, arg.ID)
+	row := q.queryRow(ctx, q.getWebhookEndpointStmt, getWebhookEndpoint, arg.TenantID, arg.ID)
 	var i WebhookEndpoint
 	err := row.Scan(
 		&i.TenantID,
@@ -165,7 +165,7 @@ type ListWebhookDeliveriesParams struct {
 }
 
 func (q *Queries) ListWebhookDeliveries(ctx context.Context, arg ListWebhookDeliveriesParams) ([]WebhookDelivery, error) {
-	rows, err := q.db.QueryContext(ctx, listWebhookDeliveries, arg.TenantID, arg.EndpointID, arg.Limit)
+	rows, err := q.query(ctx, q.listWebhookDeliveriesStmt, listWebhookDeliveries, arg.TenantID, arg.EndpointID, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ LIMIT 1000
 `
 
 func (q *Queries) ListWebhookEndpoints(ctx context.Context, tenantID string) ([]WebhookEndpoint, error) {
-	rows, err := q.db.QueryContext(ctx, listWebhookEndpoints, tenantID)
+	rows, err := q.query(ctx, q.listWebhookEndpointsStmt, listWebhookEndpoints, tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +257,7 @@ type UpdateWebhookDeliveryParams struct {
 }
 
 func (q *Queries) UpdateWebhookDelivery(ctx context.Context, arg UpdateWebhookDeliveryParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateWebhookDelivery,
+	result, err := q.exec(ctx, q.updateWebhookDeliveryStmt, updateWebhookDelivery,
 		arg.Status,
 		arg.Attempts,
 		arg.ResponseStatus,
