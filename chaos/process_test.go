@@ -149,17 +149,24 @@ func (s *server) signal(sig syscall.Signal) {
 	}
 }
 
-// threads is the server process's OS thread count (from /proc); the server
-// exposes no goroutine count yet.
-func (s *server) threads() int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+// goroutines is the server's goroutine count, go_goroutines from its
+// /metrics, or -1 if it cannot be read. The scrape runs on a connection
+// of its own, so the workload's connections are counted the same way in
+// every reading.
+func (s *server) goroutines() int {
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := c.Get(s.base + "/metrics")
 	if err != nil {
 		return -1
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+			if n, err := strconv.ParseFloat(v, 64); err == nil {
+				return int(n)
+			}
 		}
 	}
 	return -1

@@ -17,7 +17,7 @@ import (
 // (license key or session token). Every other route is an admin route and
 // must have a case below.
 var publicRoutes = map[string]bool{
-	"GET /healthz": true, "GET /readyz": true, "GET /.well-known/jwks.json": true, "GET /api/v1/openapi.json": true,
+	"GET /healthz": true, "GET /readyz": true, "GET /.well-known/jwks.json": true, "GET /api/v1/openapi.json": true, "GET /metrics": true,
 	"POST /oauth/token": true, "POST /oauth/revoke": true,
 	"POST /api/v1/sessions": true, "POST /api/v1/sessions/{session_id}/heartbeat": true, "GET /api/v1/license": true,
 }

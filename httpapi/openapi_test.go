@@ -16,6 +16,7 @@ var publicPaths = map[string]bool{
 	"/readyz":                true,
 	"/.well-known/jwks.json": true,
 	"/api/v1/openapi.json":   true,
+	"/metrics":               true,
 	"/oauth/token":           true,
 }
 

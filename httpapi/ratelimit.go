@@ -58,6 +58,7 @@ func (s *Server) limit(w http.ResponseWriter, r *http.Request, name, key string,
 	d, err := s.Limiter.Allow(r.Context(), name+":"+key, l, s.Now())
 	if err != nil {
 		s.logger.WarnContext(r.Context(), "rate limiter unavailable; request let through", "limit", name, "err", err)
+		s.Metrics.limiterFailed()
 		return nil
 	}
 	h := w.Header()
@@ -67,6 +68,7 @@ func (s *Server) limit(w http.ResponseWriter, r *http.Request, name, key string,
 	if d.Allowed {
 		return nil
 	}
+	s.Metrics.rateLimited(name)
 	retry := max(1, ceilSeconds(d.RetryAfter))
 	return &coditect.Error{
 		Code:       coditect.CodeRateLimited,

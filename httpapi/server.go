@@ -59,6 +59,9 @@ type Server struct {
 	// WebhookAllowPrivate accepts endpoint URLs on loopback, private and
 	// link-local addresses.
 	WebhookAllowPrivate bool
+	// Metrics, when set, instruments every request and serves GET
+	// /metrics; nil answers 404 there.
+	Metrics *Metrics
 
 	logger *slog.Logger
 }
@@ -77,6 +80,7 @@ func Routes() []Route {
 		{"GET", "/readyz", (*Server).readyz},
 		{"GET", "/.well-known/jwks.json", (*Server).jwks},
 		{"GET", "/api/v1/openapi.json", (*Server).openAPI},
+		{"GET", "/metrics", (*Server).metrics},
 		{"POST", "/oauth/token", (*Server).token},
 		{"POST", "/oauth/revoke", (*Server).revoke},
 
@@ -155,7 +159,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.writeError(w, r, coditect.Errorf(coditect.CodeNotFound, "No such resource: %s.", r.URL.Path))
 	})
-	return s.accessLog(SecurityHeaders(s.cors(s.recoverer(s.limitBody(routed))), APIContentSecurityPolicy))
+	return s.instrument(s.accessLog(SecurityHeaders(s.cors(s.recoverer(s.limitBody(routed))), APIContentSecurityPolicy)))
 }
 
 // isAPIPath reports whether a path belongs to the API, whose unknown paths
@@ -174,7 +178,8 @@ func (h *headerRecorder) Header() http.Header         { return h.header }
 func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
 func (h *headerRecorder) WriteHeader(code int)        { h.status = code }
 
-// statusRecorder remembers the status a handler wrote, for the access log.
+// statusRecorder remembers the status a handler wrote, for the access log
+// and the metrics.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int

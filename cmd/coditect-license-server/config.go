@@ -58,6 +58,8 @@ type Config struct {
 	// WebhookRetryBase is the first backoff step of a failed webhook
 	// delivery; each next step doubles, up to 6 h, for 24 h.
 	WebhookRetryBase time.Duration
+	// Metrics serves GET /metrics (Prometheus) on the main listener.
+	Metrics bool
 	// RateLimits false turns every rate limit off.
 	RateLimits  bool
 	Limits      httpapi.Limits
@@ -85,6 +87,7 @@ func DefaultConfig() Config {
 		RedisTimeout:     time.Second,
 		RedisPrefix:      "coditect",
 		RateLimits:       true,
+		Metrics:          true,
 		RefreshTokenTTL:  httpapi.DefaultRefreshTokenTTL,
 		WebhookRetryBase: 30 * time.Second,
 		OIDCTenantClaim:  auth.DefaultTenantClaim,
@@ -136,6 +139,7 @@ func ParseConfig(args []string, getenv func(string) string, out io.Writer) (Conf
 	fs.StringVar(&c.OIDCJWKSURL, "oidc-jwks-url", c.OIDCJWKSURL, "single sign-on: the issuer's JWKS URL (default: discovered)")
 	fs.StringVar(&c.OIDCTenantClaim, "oidc-tenant-claim", c.OIDCTenantClaim, "single sign-on: the claim holding the tenant ID")
 	fs.StringVar(&c.OIDCRoleClaim, "oidc-role-claim", c.OIDCRoleClaim, "single sign-on: the claim holding the role (owner, admin, viewer)")
+	fs.BoolVar(&c.Metrics, "metrics", c.Metrics, "serve Prometheus metrics at GET /metrics on the listener, without credentials (false: 404)")
 	fs.BoolVar(&c.RateLimits, "rate-limits", c.RateLimits, "enforce rate limits (false turns them all off)")
 	fs.Var((*limitFlag)(&c.Limits.LicenseKey), "rate-limit-license", "acquires and status reads per license key: RATE/s:BURST")
 	fs.Var((*limitFlag)(&c.Limits.ClientIP), "rate-limit-ip", "client API calls with a license key per client IP: RATE/s:BURST")
@@ -273,7 +277,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("issuer", c.Issuer), slog.Duration("access_token_ttl", c.AccessTokenTTL),
 		slog.Duration("sweep_interval", c.SweepInterval), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Duration("usage_minute_retention", c.UsageMinuteRetention), slog.Duration("usage_retention", c.UsageRetention),
-		slog.Bool("trust_proxy", c.TrustProxy), slog.Bool("rate_limits", c.RateLimits),
+		slog.Bool("trust_proxy", c.TrustProxy), slog.Bool("rate_limits", c.RateLimits), slog.Bool("metrics", c.Metrics),
 		slog.Duration("refresh_token_ttl", c.RefreshTokenTTL), slog.String("oidc_issuer", c.OIDCIssuer),
 		slog.String("cors_origins", strings.Join(c.CORSOrigins, ",")),
 		slog.Bool("webhook_allow_private", c.WebhookAllowPrivate), slog.Duration("webhook_retry_base", c.WebhookRetryBase),

@@ -73,6 +73,21 @@ func TestParseConfig(t *testing.T) {
 		}
 	})
 
+	t.Run("metrics are on unless turned off", func(t *testing.T) {
+		c, err := ParseConfig(nil, env(nil), &bytes.Buffer{})
+		if err != nil || !c.Metrics {
+			t.Fatalf("default: got Metrics %v, %v, want true", c.Metrics, err)
+		}
+		c, err = ParseConfig(nil, env(map[string]string{"CODITECT_METRICS": "false"}), &bytes.Buffer{})
+		if err != nil || c.Metrics {
+			t.Fatalf("CODITECT_METRICS=false: got Metrics %v, %v, want false", c.Metrics, err)
+		}
+		c, err = ParseConfig([]string{"--metrics=false"}, env(nil), &bytes.Buffer{})
+		if err != nil || c.Metrics {
+			t.Fatalf("--metrics=false: got Metrics %v, %v, want false", c.Metrics, err)
+		}
+	})
+
 	t.Run("CODITECT_DATABASE_URL is an alias", func(t *testing.T) {
 		c, err := ParseConfig(nil, env(map[string]string{"CODITECT_DATABASE_URL": "sqlite:/tmp/y.db"}), &bytes.Buffer{})
 		if err != nil || c.Database != "sqlite:/tmp/y.db" {

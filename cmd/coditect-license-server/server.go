@@ -23,6 +23,8 @@ import (
 	"github.com/coditect/coditect-license/signing"
 	"github.com/coditect/coditect-license/web"
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Main wires the server together. Open prepares everything (store,
@@ -154,6 +156,11 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	if m.Config.RateLimits {
 		srv.Limiter, srv.Limits = m.ledger.limiter, m.Config.Limits
+	}
+	if m.Config.Metrics {
+		if srv.Metrics, err = newMetrics(m.logger); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
 	}
 	if m.Config.OIDCIssuer != "" {
 		srv.OIDC, err = auth.NewOIDC(ctx, auth.OIDCConfig{
@@ -387,6 +394,20 @@ func (m *Main) Close() error {
 		errs = append(errs, m.store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// newMetrics builds this server's own Prometheus registry (never the
+// global one, so servers in one test process stay apart): the Go runtime,
+// the process and the API's metrics.
+func newMetrics(logger *slog.Logger) (*httpapi.Metrics, error) {
+	reg := prometheus.NewRegistry()
+	if err := errors.Join(
+		reg.Register(collectors.NewGoCollector()),
+		reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})),
+	); err != nil {
+		return nil, err
+	}
+	return httpapi.NewMetrics(reg, logger)
 }
 
 func newLogger(c Config, w io.Writer) *slog.Logger {

@@ -86,6 +86,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics
+         * @description This server's metrics in the Prometheus text exposition format, for
+         *     scraping: `coditect_http_requests_total{method,route,code}`,
+         *     `coditect_http_request_duration_seconds{method,route}` (a
+         *     histogram), `coditect_session_event_streams`,
+         *     `coditect_rate_limited_total{limit}`,
+         *     `coditect_rate_limiter_errors_total`, and the Go runtime's and the
+         *     process's (`go_*`, `process_*`). `route` is the route's pattern
+         *     (`POST /api/v1/sessions/{session_id}/heartbeat`), `unmatched` or
+         *     `ui`; no label ever holds a tenant, license, session or key. Takes
+         *     no credentials; keep it from the public at the proxy if it must
+         *     not be seen. Servers started with `--metrics=false` answer 404
+         *     `not_found`.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/oauth/token": {
         parameters: {
             query?: never;
@@ -1803,6 +1834,32 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # HELP coditect_http_requests_total HTTP requests answered, by method, route pattern and status code.
+                     *     # TYPE coditect_http_requests_total counter
+                     *     coditect_http_requests_total{code="200",method="POST",route="POST /api/v1/sessions/{session_id}/heartbeat"} 1027
+                     */
+                    "text/plain": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
         };
     };
     createToken: {
