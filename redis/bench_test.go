@@ -5,15 +5,32 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/coditect/coditect-license"
 )
 
-// The benchmarks run against the shared test Redis in production mode
-// (server time), one call at a time: they measure a ledger call's round
-// trip and allocations, not Redis's throughput.
+// The benchmarks run in production mode (server time), one call at a time:
+// they measure a ledger call's round trip and allocations, not Redis's
+// throughput. The top-level ones use the shared test Redis; BenchmarkCluster
+// repeats them on a Redis Cluster of three masters started for it.
 
-func BenchmarkAcquire(b *testing.B) {
-	l, lic := newLedger(b, sharedClient(b), false), newLicense()
+func BenchmarkAcquire(b *testing.B)   { benchAcquire(b, sharedClient(b)) }
+func BenchmarkHeartbeat(b *testing.B) { benchHeartbeat(b, sharedClient(b)) }
+func BenchmarkRelease(b *testing.B)   { benchRelease(b, sharedClient(b)) }
+
+// BenchmarkCluster runs the ledger benchmarks through a cluster client. One
+// license's keys share a hash slot, so each call is one round trip to the
+// master that owns the license.
+func BenchmarkCluster(b *testing.B) {
+	client, _ := startCluster(b)
+	b.Run("Acquire", func(b *testing.B) { benchAcquire(b, client) })
+	b.Run("Heartbeat", func(b *testing.B) { benchHeartbeat(b, client) })
+	b.Run("Release", func(b *testing.B) { benchRelease(b, client) })
+}
+
+func benchAcquire(b *testing.B, client goredis.UniversalClient) {
+	l, lic := newLedger(b, client, false), newLicense()
 	ctx := b.Context()
 	if err := l.Restore(ctx, lic, nil, time.Time{}); err != nil {
 		b.Fatal(err)
@@ -28,8 +45,8 @@ func BenchmarkAcquire(b *testing.B) {
 	}
 }
 
-func BenchmarkHeartbeat(b *testing.B) {
-	l, lic := newLedger(b, sharedClient(b), false), newLicense()
+func benchHeartbeat(b *testing.B, client goredis.UniversalClient) {
+	l, lic := newLedger(b, client, false), newLicense()
 	ctx := b.Context()
 	if err := l.Restore(ctx, lic, nil, time.Time{}); err != nil {
 		b.Fatal(err)
@@ -46,8 +63,8 @@ func BenchmarkHeartbeat(b *testing.B) {
 	}
 }
 
-func BenchmarkRelease(b *testing.B) {
-	l, lic := newLedger(b, sharedClient(b), false), newLicense()
+func benchRelease(b *testing.B, client goredis.UniversalClient) {
+	l, lic := newLedger(b, client, false), newLicense()
 	ctx := b.Context()
 	// One restore puts every lease the loop releases in place.
 	leases := make([]coditect.Lease, b.N)

@@ -20,7 +20,7 @@ import (
 // startCluster starts a Redis Cluster of three masters without replicas,
 // waits until every node reports cluster_state:ok, and returns a cluster
 // client. The servers stop when the test ends.
-func startCluster(t *testing.T) (goredis.UniversalClient, []*redisServer) {
+func startCluster(t testing.TB) (goredis.UniversalClient, []*redisServer) {
 	t.Helper()
 	cli := lookRedis(t, "redis-cli")
 	nodes := make([]*redisServer, 3)
@@ -53,7 +53,7 @@ func startCluster(t *testing.T) (goredis.UniversalClient, []*redisServer) {
 }
 
 // waitClusterOK polls a node until it reports the cluster as ok.
-func waitClusterOK(t *testing.T, addr string) {
+func waitClusterOK(t testing.TB, addr string) {
 	t.Helper()
 	c := goredis.NewClient(&goredis.Options{Addr: addr})
 	defer c.Close()

@@ -194,7 +194,7 @@ func lookRedis(tb testing.TB, name string) string {
 // startServer starts a redis-server for this test and stops it when the test
 // ends. With cluster, the server is a cluster node whose bus port
 // (port+10000) is free as well.
-func startServer(t *testing.T, cluster bool, args ...string) *redisServer {
+func startServer(t testing.TB, cluster bool, args ...string) *redisServer {
 	t.Helper()
 	bin := lookRedis(t, "redis-server")
 	dir := t.TempDir()
@@ -269,7 +269,7 @@ func (s *redisServer) client(t *testing.T, opts redis.ClientOptions) goredis.Uni
 
 // freePort returns a loopback port nobody listens on. For a cluster node the
 // bus port, port+10000, must be free and valid too.
-func freePort(t *testing.T, cluster bool) int {
+func freePort(t testing.TB, cluster bool) int {
 	t.Helper()
 	for range 100 {
 		l, err := net.Listen("tcp", "127.0.0.1:0")

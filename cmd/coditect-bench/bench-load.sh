@@ -7,7 +7,10 @@
 #   BENCH_MATRIX       "MODE:C ..." (default: cycle and heartbeat at C = 1, 8, 64)
 #   BENCH_DURATION     per run (default 10s)
 #   BENCH_ARGS         extra load-tool flags (e.g. --json, -k 3)
-#   BENCH_SERVER_ARGS  extra server flags (e.g. --database postgres://… --redis redis://…)
+#   BENCH_SERVER_ARGS  the backend's server flags (e.g. --database postgres://… --redis redis://…;
+#                      bench-backend.sh sets them)
+#   BENCH_SERVER_EXTRA more server flags (e.g. --database-max-conns 32 --redis-pool-size 64)
+#   BENCH_LABEL        what to call the backend in the output instead of BENCH_SERVER_ARGS
 #
 # The server runs with --rate-limits=false: its default limits (per license
 # key, per client IP, per session) would cap one loopback client at a few
@@ -22,17 +25,25 @@ password=bench-password-$$
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/coditect-bench.XXXXXX")
 pid=
+tool=
 cleanup() {
+	trap '' INT TERM HUP
+	if [ -n "$tool" ]; then kill -TERM "$tool" 2>/dev/null || true; wait "$tool" 2>/dev/null || true; fi
 	if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
 	rm -rf "$dir"
 }
-trap cleanup EXIT INT TERM
+# A signal ends the script (the EXIT trap cleans up) instead of resuming the
+# matrix with the next run.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 mkfifo "$dir/out"
 # shellcheck disable=SC2086
 CODITECT_ADMIN_EMAIL=$email CODITECT_ADMIN_PASSWORD=$password \
 	"$server" --listen 127.0.0.1:0 --data-dir "$dir/data" --rate-limits=false \
-	--log-level warn ${BENCH_SERVER_ARGS:-} >"$dir/out" 2>"$dir/server.log" &
+	--log-level warn ${BENCH_SERVER_ARGS:-} ${BENCH_SERVER_EXTRA:-} >"$dir/out" 2>"$dir/server.log" &
 pid=$!
 url=
 exec 3<"$dir/out"
@@ -49,12 +60,20 @@ fi
 # Keep draining the server's stdout so it never blocks.
 cat <&3 >/dev/null &
 
-echo "server: $url (${BENCH_SERVER_ARGS:-embedded default: SQLite + in-memory ledger}), rate limits off"
+backend=${BENCH_LABEL:-${BENCH_SERVER_ARGS:-embedded default: SQLite + in-memory ledger}}
+echo "server: $url ($backend${BENCH_SERVER_EXTRA:+; $BENCH_SERVER_EXTRA}), rate limits off"
 for run in $matrix; do
 	mode=${run%%:*}
 	c=${run##*:}
 	echo
+	# In the background, so that a signal to this script is handled at once
+	# (a shell runs traps only between foreground commands).
 	# shellcheck disable=SC2086
 	CODITECT_ADMIN_EMAIL=$email CODITECT_ADMIN_PASSWORD=$password \
-		"$bench" --url "$url" --mode "$mode" -c "$c" --duration "$duration" ${BENCH_ARGS:-}
+		"$bench" --url "$url" --mode "$mode" -c "$c" --duration "$duration" ${BENCH_ARGS:-} &
+	tool=$!
+	status=0
+	wait "$tool" || status=$?
+	tool=
+	[ "$status" -eq 0 ] || exit "$status"
 done
