@@ -70,6 +70,8 @@ func (s *Server) sessionEvents(w http.ResponseWriter, r *http.Request) error {
 		select {
 		case <-r.Context().Done():
 			return nil
+		case <-s.Stopping:
+			return nil // the client reconnects, to another replica or after the restart
 		case <-tick.C:
 			fmt.Fprint(w, ": ping\n\n")
 		case e, ok := <-events:

@@ -43,6 +43,10 @@ type Server struct {
 	// Events carries live session events to /api/v1/sessions/events; nil
 	// answers 503 there.
 	Events coditect.EventBus
+	// Stopping, when closed, ends the open event streams: a graceful
+	// shutdown waits for requests in flight, and a stream would never end.
+	// Other requests are not cancelled by it; they finish.
+	Stopping <-chan struct{}
 	// OIDC, when set, also accepts access tokens of an external OpenID
 	// Connect issuer (single sign-on).
 	OIDC *auth.OIDC

@@ -47,7 +47,13 @@ func (s *Service) restoreLicense(ctx context.Context, tenantID, licenseID string
 	if err := s.ledger.Restore(ctx, licenseID, leases, s.now()); err != nil {
 		return fmt.Errorf("restore leases: %w", err)
 	}
-	s.logger.Warn("seat ledger had lost a license; restored it from the store", "license_id", licenseID, "leases", len(leases))
+	if len(leases) == 0 {
+		// A license the ledger has never seen (its first acquire) looks
+		// the same as one lost while nobody held a seat: nothing was lost.
+		s.logger.Debug("seat ledger had no state for a license without live sessions; marked it known", "license_id", licenseID)
+	} else {
+		s.logger.Warn("seat ledger had lost a license; restored it from the store", "license_id", licenseID, "leases", len(leases))
+	}
 	return nil
 }
 

@@ -262,3 +262,73 @@ func TestDebugListenerServesProfiler(t *testing.T) {
 		t.Fatal("the API listener serves the profiler")
 	}
 }
+
+// A graceful shutdown ends the open event streams at once and lets the
+// requests in flight finish: a sign-in (slow: argon2) caught by the
+// shutdown answers 200 or never reaches the server, never 500.
+func TestShutdownEndsStreamsAndFinishesRequests(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t)
+	cfg.AdminEmail, cfg.AdminPassword = "owner@example.com", "twelve chars or more"
+	m, _, _ := openMain(t, cfg)
+	stop := run(t, m)
+	base := "http://" + m.Addr()
+	signIn := func() (*http.Response, error) {
+		return http.PostForm(base+"/oauth/token", url.Values{
+			"grant_type": {"password"}, "username": {cfg.AdminEmail}, "password": {cfg.AdminPassword},
+		})
+	}
+	resp, err := signIn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("sign in: %v (status %d)", err, resp.StatusCode)
+	}
+
+	req, _ := http.NewRequest("GET", base+"/api/v1/sessions/events", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	stream, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	if stream.StatusCode != http.StatusOK {
+		t.Fatalf("event stream: status %d", stream.StatusCode)
+	}
+	streamEnded := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, stream.Body)
+		streamEnded <- err
+	}()
+
+	inFlight := make(chan int, 1)
+	go func() {
+		resp, err := signIn()
+		if err != nil {
+			inFlight <- 0 // refused: it never reached the server
+			return
+		}
+		resp.Body.Close()
+		inFlight <- resp.StatusCode
+	}()
+	time.Sleep(20 * time.Millisecond) // let the sign-in start hashing
+	start := time.Now()
+	stop()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("shutdown took %v with an event stream open", d)
+	}
+	select {
+	case <-streamEnded:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the event stream is still open after shutdown")
+	}
+	if code := <-inFlight; code != 0 && code != http.StatusOK {
+		t.Errorf("a sign-in in flight during shutdown answered %d, want 200", code)
+	}
+}

@@ -172,8 +172,11 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	// Streams (live session events) end when shutdown starts, so a
-	// graceful shutdown never waits on them.
-	base, cancelBase := context.WithCancel(context.Background())
+	// graceful shutdown never waits on them; every other request in flight
+	// finishes with its context intact (an acquire cancelled halfway would
+	// answer 500 and give its seat back).
+	stopping := make(chan struct{})
+	srv.Stopping = stopping
 	m.http = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -182,9 +185,8 @@ func (m *Main) Open(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return base },
 	}
-	m.http.RegisterOnShutdown(cancelBase)
+	m.http.RegisterOnShutdown(func() { close(stopping) })
 	m.ln, err = net.Listen("tcp", m.Config.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
