@@ -134,28 +134,31 @@ func (s *Server) Handler() http.Handler {
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
-	mux := http.NewServeMux()
+	// api holds the routes alone; mux adds a catch-all for what they do not
+	// match, so a matched request is looked up once.
+	api, mux := http.NewServeMux(), http.NewServeMux()
 	for _, rt := range Routes() {
 		h := rt.handler
-		mux.HandleFunc(rt.Method+" "+rt.Pattern, func(w http.ResponseWriter, r *http.Request) {
+		serve := func(w http.ResponseWriter, r *http.Request) {
 			if err := h(s, w, r); err != nil {
 				s.writeError(w, r, err)
 			}
-		})
-	}
-	// Unmatched requests: the mux decides between 404 and 405 (with its
-	// Allow header), and the answer goes out as problem+json.
-	routed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern != "" {
-			mux.ServeHTTP(w, r)
-			return
 		}
+		api.HandleFunc(rt.Method+" "+rt.Pattern, serve)
+		mux.HandleFunc(rt.Method+" "+rt.Pattern, serve)
+	}
+	// Unmatched requests: the dashboard outside the API; in it, the routes
+	// decide between 404 and 405 (with its Allow header), and the answer
+	// goes out as problem+json.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		r.Pattern = "" // no route matched (the metrics label it so)
 		if s.UI != nil && !isAPIPath(r.URL.Path) {
 			s.UI.ServeHTTP(w, r)
 			return
 		}
 		rec := &headerRecorder{header: http.Header{}}
-		mux.ServeHTTP(rec, r)
+		api.ServeHTTP(rec, r)
+		r.Pattern = ""
 		if rec.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", rec.header.Get("Allow"))
 			s.writeError(w, r, coditect.Errorf(coditect.CodeMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))
@@ -163,6 +166,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.writeError(w, r, coditect.Errorf(coditect.CodeNotFound, "No such resource: %s.", r.URL.Path))
 	})
+	routed := mux
 	return s.instrument(s.accessLog(SecurityHeaders(s.cors(s.recoverer(s.limitBody(routed))), APIContentSecurityPolicy)))
 }
 
