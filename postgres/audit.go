@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	coditect "github.com/coditect/coditect-license"
 	"github.com/coditect/coditect-license/postgres/internal/sqlcdb"
 )
@@ -22,20 +20,18 @@ func (s *Store) RecordAudit(ctx context.Context, e *coditect.AuditEvent) error {
 	if err != nil {
 		return fmt.Errorf("record audit: %w", err)
 	}
-	err = s.tenantQueries(ctx, e.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		return q.RecordAudit(ctx, sqlcdb.RecordAuditParams{
-			TenantID:   e.TenantID,
-			ID:         e.ID,
-			ActorType:  e.ActorType,
-			ActorID:    e.ActorID,
-			Action:     e.Action,
-			TargetType: e.TargetType,
-			TargetID:   e.TargetID,
-			Ip:         e.IP,
-			Before:     before,
-			After:      after,
-			CreatedAt:  stored(e.CreatedAt),
-		})
+	err = s.tenant(e.TenantID).RecordAudit(ctx, sqlcdb.RecordAuditParams{
+		TenantID:   e.TenantID,
+		ID:         e.ID,
+		ActorType:  e.ActorType,
+		ActorID:    e.ActorID,
+		Action:     e.Action,
+		TargetType: e.TargetType,
+		TargetID:   e.TargetID,
+		Ip:         e.IP,
+		Before:     before,
+		After:      after,
+		CreatedAt:  stored(e.CreatedAt),
 	})
 	return storeError("record audit", auditKind, err)
 }
@@ -46,31 +42,30 @@ func (s *Store) RecordAudit(ctx context.Context, e *coditect.AuditEvent) error {
 // filter given.
 func (s *Store) ListAuditEvents(ctx context.Context, tenantID string, f coditect.AuditFilter) ([]*coditect.AuditEvent, error) {
 	since, until := storedPtr(f.From), storedPtr(f.To)
+	q := s.tenant(tenantID)
 	var rows []sqlcdb.AuditEvent
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		switch {
-		case f.TargetID != "":
-			rows, err = q.ListAuditEventsByTarget(ctx, sqlcdb.ListAuditEventsByTargetParams{
-				TenantID: tenantID, TargetID: f.TargetID, ActorID: f.ActorID, Action: f.Action,
-				Since: since, Until: until, After: f.After, RowLimit: limit(f.Limit),
-			})
-		case f.ActorID != "":
-			rows, err = q.ListAuditEventsByActor(ctx, sqlcdb.ListAuditEventsByActorParams{
-				TenantID: tenantID, ActorID: f.ActorID, Action: f.Action,
-				Since: since, Until: until, After: f.After, RowLimit: limit(f.Limit),
-			})
-		case f.Action != "":
-			rows, err = q.ListAuditEventsByAction(ctx, sqlcdb.ListAuditEventsByActionParams{
-				TenantID: tenantID, Action: f.Action,
-				Since: since, Until: until, After: f.After, RowLimit: limit(f.Limit),
-			})
-		default:
-			rows, err = q.ListAuditEvents(ctx, sqlcdb.ListAuditEventsParams{
-				TenantID: tenantID, Since: since, Until: until, After: f.After, RowLimit: limit(f.Limit),
-			})
-		}
-		return err
-	})
+	var err error
+	switch {
+	case f.TargetID != "":
+		rows, err = q.ListAuditEventsByTarget(ctx, sqlcdb.ListAuditEventsByTargetParams{
+			TenantID: tenantID, TargetID: f.TargetID, ActorID: f.ActorID, Action: f.Action,
+			Since: since, Until: until, After: f.After, RowLimit: limit(f.Limit),
+		})
+	case f.ActorID != "":
+		rows, err = q.ListAuditEventsByActor(ctx, sqlcdb.ListAuditEventsByActorParams{
+			TenantID: tenantID, ActorID: f.ActorID, Action: f.Action,
+			Since: since, Until: until, After: f.After, RowLimit: limit(f.Limit),
+		})
+	case f.Action != "":
+		rows, err = q.ListAuditEventsByAction(ctx, sqlcdb.ListAuditEventsByActionParams{
+			TenantID: tenantID, Action: f.Action,
+			Since: since, Until: until, After: f.After, RowLimit: limit(f.Limit),
+		})
+	default:
+		rows, err = q.ListAuditEvents(ctx, sqlcdb.ListAuditEventsParams{
+			TenantID: tenantID, Since: since, Until: until, After: f.After, RowLimit: limit(f.Limit),
+		})
+	}
 	if err != nil {
 		return nil, storeError("list audit events", auditKind, err)
 	}

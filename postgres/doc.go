@@ -34,9 +34,12 @@
 // transaction that first calls set_config('app.tenant_id', $1, true): the
 // setting is transaction-local, so a pooled connection never carries one
 // request's tenant into the next. A statement that forgot its tenant filter
-// would still see and change that tenant's rows only. The audit log is
-// append-only besides: coditect_app may insert and read audit_events but
-// has no UPDATE or DELETE grant on it.
+// would still see and change that tenant's rows only. A method that runs a
+// single statement sends it behind the set_config in one pgx batch, which
+// the server runs as one implicit transaction, in one round trip
+// (batch.go); methods that need several statements on one snapshot use
+// BEGIN and COMMIT. The audit log is append-only besides: coditect_app may
+// insert and read audit_events but has no UPDATE or DELETE grant on it.
 //
 // The one exception is signing_keys, which has no tenant_id and no
 // row-level security on purpose: signing keys belong to the deployment,
@@ -51,17 +54,20 @@
 // functions that the migration creates with a fixed search_path and that
 // only coditect_app may execute: a key digest, an email, an OAuth client ID
 // or a refresh-token digest resolves to a (tenant, ID) pair only, and the
-// row is then read in that tenant's transaction; counting tenants returns
-// a number; listing tenants (for platform admins) returns tenant rows; the
-// sweeper's and the ledger rebuild's lists return the active sessions they
-// need; the usage retention jobs' list names the tenants that have
-// buckets due for a rollup or deletion, and nothing else. Writes have no
-// cross-tenant path: TouchSessions and AddUsage, whose batches span
-// tenants, run one statement over unnested arrays per tenant, each in
-// that tenant's transaction (PostgreSQL refuses COPY into tables under
-// row-level security; unnest is one round trip as well), and RollupUsage
-// and DeleteUsage work tenant by tenant the same way. That costs a
-// transaction per tenant with rows due; the retention pass cuts its
+// row is then read in that tenant's transaction (for a key digest, on the
+// seat service's hot path, the function's tenant is set and the license
+// read by its digest in one batch, one round trip); counting tenants
+// returns a number; listing tenants (for platform admins) returns tenant
+// rows; the sweeper's and the ledger rebuild's lists return the active
+// sessions they need; the usage retention jobs' list names the tenants
+// that have buckets due for a rollup or deletion, and nothing else. Writes
+// have no cross-tenant path: TouchSessions and AddUsage, whose batches span
+// tenants, run one statement over unnested arrays per tenant, each behind
+// that tenant's set_config (PostgreSQL refuses COPY into tables under
+// row-level security), all in one pgx batch, so a whole write-back is one
+// round trip and one transaction. RollupUsage and DeleteUsage work tenant
+// by tenant, one statement in each tenant's own transaction. That costs a
+// round trip per tenant with rows due; the retention pass cuts its
 // cut-offs to whole hours and days, so most passes find no tenant at all.
 // A rollup is one statement that deletes the fine rows and merges what it
 // deleted into the coarse ones, so replicas running it together move each

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/jackc/pgx/v5"
-
 	coditect "github.com/coditect/coditect-license"
 	"github.com/coditect/coditect-license/postgres/internal/sqlcdb"
 )
@@ -31,35 +29,29 @@ func (s *Store) CreateLicense(ctx context.Context, l *coditect.License) error {
 	if !fitInt32(l.Seats, l.LeaseTTLSeconds, l.HeartbeatIntervalSeconds, l.OfflineGraceSeconds) {
 		return coditect.Errorf(coditect.CodeInvalidRequest, "A field holds a value the store does not accept (create license).")
 	}
-	err = s.tenantQueries(ctx, l.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		return q.CreateLicense(ctx, sqlcdb.CreateLicenseParams{
-			TenantID:                 l.TenantID,
-			ID:                       l.ID,
-			Name:                     l.Name,
-			Status:                   string(status),
-			Seats:                    int32(l.Seats),
-			ExpiresAt:                storedPtr(l.ExpiresAt),
-			Features:                 features,
-			LeaseTtlSeconds:          int32(l.LeaseTTLSeconds),
-			HeartbeatIntervalSeconds: int32(l.HeartbeatIntervalSeconds),
-			OfflineGraceSeconds:      int32(l.OfflineGraceSeconds),
-			KeyDigest:                l.KeyDigest,
-			KeyPrefix:                l.KeyPrefix,
-			Metadata:                 metadata,
-			CreatedAt:                stored(l.CreatedAt),
-			UpdatedAt:                stored(l.UpdatedAt),
-		})
+	err = s.tenant(l.TenantID).CreateLicense(ctx, sqlcdb.CreateLicenseParams{
+		TenantID:                 l.TenantID,
+		ID:                       l.ID,
+		Name:                     l.Name,
+		Status:                   string(status),
+		Seats:                    int32(l.Seats),
+		ExpiresAt:                storedPtr(l.ExpiresAt),
+		Features:                 features,
+		LeaseTtlSeconds:          int32(l.LeaseTTLSeconds),
+		HeartbeatIntervalSeconds: int32(l.HeartbeatIntervalSeconds),
+		OfflineGraceSeconds:      int32(l.OfflineGraceSeconds),
+		KeyDigest:                l.KeyDigest,
+		KeyPrefix:                l.KeyPrefix,
+		Metadata:                 metadata,
+		CreatedAt:                stored(l.CreatedAt),
+		UpdatedAt:                stored(l.UpdatedAt),
 	})
 	return storeError("create license", licenseKind, err)
 }
 
 // GetLicense returns a license of the tenant.
 func (s *Store) GetLicense(ctx context.Context, tenantID, id string) (*coditect.License, error) {
-	var row sqlcdb.License
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		row, err = q.GetLicense(ctx, sqlcdb.GetLicenseParams{TenantID: tenantID, ID: id})
-		return err
-	})
+	row, err := s.tenant(tenantID).GetLicense(ctx, sqlcdb.GetLicenseParams{TenantID: tenantID, ID: id})
 	if err != nil {
 		return nil, storeError("get license", licenseKind, err)
 	}
@@ -67,23 +59,17 @@ func (s *Store) GetLicense(ctx context.Context, tenantID, id string) (*coditect.
 }
 
 // FindLicenseByKeyDigest returns the license, of any tenant, whose key has
-// the given digest. The find_license_by_key_digest function yields only the
-// license's tenant and ID; the license is read in that tenant's
-// transaction.
+// the given digest, in one round trip: SetTenantByKeyDigest sets the
+// tenant the find_license_by_key_digest function names (it yields only the
+// license's tenant and ID), and the license is read by its digest under
+// that tenant's row-level security, in the same transaction. The read
+// takes a snapshot of its own, so a key changed in between is not found
+// rather than found with its new digest.
 func (s *Store) FindLicenseByKeyDigest(ctx context.Context, digest string) (*coditect.License, error) {
-	var row sqlcdb.License
-	err := s.inTx(ctx, pgx.ReadOnly, func(tx pgx.Tx) error {
-		q := s.q.WithTx(tx)
-		key, err := q.FindLicenseByKeyDigest(ctx, digest)
-		if err != nil {
-			return err
-		}
-		if err := q.SetTenant(ctx, key.TenantID); err != nil {
-			return err
-		}
-		row, err = q.GetLicense(ctx, sqlcdb.GetLicenseParams(key))
-		return err
+	q := s.scoped(func(q *sqlcdb.Queries) error {
+		return q.SetTenantByKeyDigest(context.Background(), digest)
 	})
+	row, err := q.FindLicenseByKeyDigest(ctx, digest)
 	if err != nil {
 		return nil, storeError("find license by key digest", licenseKind, err)
 	}
@@ -94,16 +80,12 @@ func (s *Store) FindLicenseByKeyDigest(ctx context.Context, digest string) (*cod
 // matches a case-insensitive substring of the name or exactly the key
 // prefix.
 func (s *Store) ListLicenses(ctx context.Context, tenantID string, f coditect.LicenseFilter) ([]*coditect.License, error) {
-	var rows []sqlcdb.License
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		rows, err = q.ListLicenses(ctx, sqlcdb.ListLicensesParams{
-			TenantID: tenantID,
-			Q:        f.Q,
-			Status:   string(f.Status),
-			After:    f.After,
-			RowLimit: limit(f.Limit),
-		})
-		return err
+	rows, err := s.tenant(tenantID).ListLicenses(ctx, sqlcdb.ListLicensesParams{
+		TenantID: tenantID,
+		Q:        f.Q,
+		Status:   string(f.Status),
+		After:    f.After,
+		RowLimit: limit(f.Limit),
 	})
 	if err != nil {
 		return nil, storeError("list licenses", licenseKind, err)
@@ -140,25 +122,22 @@ func (s *Store) UpdateLicense(ctx context.Context, l *coditect.License) error {
 	if !fitInt32(l.Seats, l.LeaseTTLSeconds, l.HeartbeatIntervalSeconds, l.OfflineGraceSeconds) {
 		return coditect.Errorf(coditect.CodeInvalidRequest, "A field holds a value the store does not accept (update license).")
 	}
-	err = s.tenantQueries(ctx, l.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		n, err := q.UpdateLicense(ctx, sqlcdb.UpdateLicenseParams{
-			Name:                     l.Name,
-			Status:                   string(status),
-			Seats:                    int32(l.Seats),
-			ExpiresAt:                storedPtr(l.ExpiresAt),
-			Features:                 features,
-			LeaseTtlSeconds:          int32(l.LeaseTTLSeconds),
-			HeartbeatIntervalSeconds: int32(l.HeartbeatIntervalSeconds),
-			OfflineGraceSeconds:      int32(l.OfflineGraceSeconds),
-			KeyDigest:                l.KeyDigest,
-			KeyPrefix:                l.KeyPrefix,
-			Metadata:                 metadata,
-			UpdatedAt:                stored(l.UpdatedAt),
-			TenantID:                 l.TenantID,
-			ID:                       l.ID,
-		})
-		return oneRow(n, err)
-	})
+	err = oneRow(s.tenant(l.TenantID).UpdateLicense(ctx, sqlcdb.UpdateLicenseParams{
+		Name:                     l.Name,
+		Status:                   string(status),
+		Seats:                    int32(l.Seats),
+		ExpiresAt:                storedPtr(l.ExpiresAt),
+		Features:                 features,
+		LeaseTtlSeconds:          int32(l.LeaseTTLSeconds),
+		HeartbeatIntervalSeconds: int32(l.HeartbeatIntervalSeconds),
+		OfflineGraceSeconds:      int32(l.OfflineGraceSeconds),
+		KeyDigest:                l.KeyDigest,
+		KeyPrefix:                l.KeyPrefix,
+		Metadata:                 metadata,
+		UpdatedAt:                stored(l.UpdatedAt),
+		TenantID:                 l.TenantID,
+		ID:                       l.ID,
+	}))
 	return storeError("update license", licenseKind, err)
 }
 
@@ -166,10 +145,7 @@ func (s *Store) UpdateLicense(ctx context.Context, l *coditect.License) error {
 // (the foreign key's cascade), its sessions. A license the tenant does not
 // have is CodeNotFound.
 func (s *Store) DeleteLicense(ctx context.Context, tenantID, id string) error {
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		n, err := q.DeleteLicense(ctx, sqlcdb.DeleteLicenseParams{TenantID: tenantID, ID: id})
-		return oneRow(n, err)
-	})
+	err := oneRow(s.tenant(tenantID).DeleteLicense(ctx, sqlcdb.DeleteLicenseParams{TenantID: tenantID, ID: id}))
 	return storeError("delete license", licenseKind, err)
 }
 

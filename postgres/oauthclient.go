@@ -12,28 +12,22 @@ import (
 // CreateOAuthClient inserts c. A taken client ID (in any tenant) is
 // CodeConflict, an unknown tenant CodeNotFound.
 func (s *Store) CreateOAuthClient(ctx context.Context, c *coditect.OAuthClient) error {
-	err := s.tenantQueries(ctx, c.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		return q.CreateOAuthClient(ctx, sqlcdb.CreateOAuthClientParams{
-			TenantID:     c.TenantID,
-			ID:           c.ID,
-			Name:         c.Name,
-			SecretDigest: c.SecretDigest,
-			Role:         string(c.Role),
-			Disabled:     c.Disabled,
-			CreatedBy:    c.CreatedBy,
-			CreatedAt:    stored(c.CreatedAt),
-		})
+	err := s.tenant(c.TenantID).CreateOAuthClient(ctx, sqlcdb.CreateOAuthClientParams{
+		TenantID:     c.TenantID,
+		ID:           c.ID,
+		Name:         c.Name,
+		SecretDigest: c.SecretDigest,
+		Role:         string(c.Role),
+		Disabled:     c.Disabled,
+		CreatedBy:    c.CreatedBy,
+		CreatedAt:    stored(c.CreatedAt),
 	})
 	return storeError("create oauth client", oauthClientKind, err)
 }
 
 // GetOAuthClient returns an OAuth client of the tenant.
 func (s *Store) GetOAuthClient(ctx context.Context, tenantID, id string) (*coditect.OAuthClient, error) {
-	var row sqlcdb.OAuthClient
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		row, err = q.GetOAuthClient(ctx, sqlcdb.GetOAuthClientParams{TenantID: tenantID, ID: id})
-		return err
-	})
+	row, err := s.tenant(tenantID).GetOAuthClient(ctx, sqlcdb.GetOAuthClientParams{TenantID: tenantID, ID: id})
 	if err != nil {
 		return nil, storeError("get oauth client", oauthClientKind, err)
 	}
@@ -66,11 +60,7 @@ func (s *Store) FindOAuthClient(ctx context.Context, id string) (*coditect.OAuth
 // ListOAuthClients pages through the tenant's OAuth clients in ID order,
 // starting after afterID.
 func (s *Store) ListOAuthClients(ctx context.Context, tenantID, afterID string, n int) ([]*coditect.OAuthClient, error) {
-	var rows []sqlcdb.OAuthClient
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		rows, err = q.ListOAuthClients(ctx, sqlcdb.ListOAuthClientsParams{TenantID: tenantID, After: afterID, RowLimit: limit(n)})
-		return err
-	})
+	rows, err := s.tenant(tenantID).ListOAuthClients(ctx, sqlcdb.ListOAuthClientsParams{TenantID: tenantID, After: afterID, RowLimit: limit(n)})
 	if err != nil {
 		return nil, storeError("list oauth clients", oauthClientKind, err)
 	}
@@ -84,10 +74,7 @@ func (s *Store) ListOAuthClients(ctx context.Context, tenantID, afterID string, 
 // DeleteOAuthClient removes an OAuth client of the tenant; one the tenant
 // does not have is CodeNotFound.
 func (s *Store) DeleteOAuthClient(ctx context.Context, tenantID, id string) error {
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		n, err := q.DeleteOAuthClient(ctx, sqlcdb.DeleteOAuthClientParams{TenantID: tenantID, ID: id})
-		return oneRow(n, err)
-	})
+	err := oneRow(s.tenant(tenantID).DeleteOAuthClient(ctx, sqlcdb.DeleteOAuthClientParams{TenantID: tenantID, ID: id}))
 	return storeError("delete oauth client", oauthClientKind, err)
 }
 

@@ -13,17 +13,15 @@ import (
 // CreateRefreshToken inserts t. A taken digest (in any tenant) is
 // CodeConflict; a user the tenant does not have is CodeNotFound.
 func (s *Store) CreateRefreshToken(ctx context.Context, t *coditect.RefreshToken) error {
-	err := s.tenantQueries(ctx, t.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		return q.CreateRefreshToken(ctx, sqlcdb.CreateRefreshTokenParams{
-			TenantID:  t.TenantID,
-			ID:        t.ID,
-			UserID:    t.UserID,
-			FamilyID:  t.FamilyID,
-			ExpiresAt: stored(t.ExpiresAt),
-			CreatedAt: stored(t.CreatedAt),
-			UsedAt:    storedPtr(t.UsedAt),
-			RevokedAt: storedPtr(t.RevokedAt),
-		})
+	err := s.tenant(t.TenantID).CreateRefreshToken(ctx, sqlcdb.CreateRefreshTokenParams{
+		TenantID:  t.TenantID,
+		ID:        t.ID,
+		UserID:    t.UserID,
+		FamilyID:  t.FamilyID,
+		ExpiresAt: stored(t.ExpiresAt),
+		CreatedAt: stored(t.CreatedAt),
+		UsedAt:    storedPtr(t.UsedAt),
+		RevokedAt: storedPtr(t.RevokedAt),
 	})
 	return storeError("create refresh token", refreshTokenKind, err)
 }
@@ -96,13 +94,10 @@ func (s *Store) UseRefreshToken(ctx context.Context, tenantID, id string, at tim
 // RevokeRefreshFamily revokes, at at, every token of the tenant's family
 // that is not revoked yet. A family without tokens is no error.
 func (s *Store) RevokeRefreshFamily(ctx context.Context, tenantID, familyID string, at time.Time) error {
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		_, err := q.RevokeRefreshFamily(ctx, sqlcdb.RevokeRefreshFamilyParams{
-			RevokedAt: storedPtr(&at),
-			TenantID:  tenantID,
-			FamilyID:  familyID,
-		})
-		return err
+	_, err := s.tenant(tenantID).RevokeRefreshFamily(ctx, sqlcdb.RevokeRefreshFamilyParams{
+		RevokedAt: storedPtr(&at),
+		TenantID:  tenantID,
+		FamilyID:  familyID,
 	})
 	return storeError("revoke refresh family", refreshTokenKind, err)
 }

@@ -26,37 +26,31 @@ func (s *Store) CreateSession(ctx context.Context, sess *coditect.Session) error
 	if status == "" {
 		status = coditect.SessionActive
 	}
-	err = s.tenantQueries(ctx, sess.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		return q.CreateSession(ctx, sqlcdb.CreateSessionParams{
-			TenantID:        sess.TenantID,
-			ID:              sess.ID,
-			LicenseID:       sess.LicenseID,
-			Fingerprint:     sess.Fingerprint,
-			InstanceID:      sess.InstanceID,
-			UserName:        sess.User,
-			Hostname:        sess.Hostname,
-			ClientName:      sess.ClientName,
-			ClientVersion:   sess.ClientVersion,
-			Ip:              sess.IP,
-			Metadata:        metadata,
-			Status:          string(status),
-			StartedAt:       stored(sess.StartedAt),
-			LastHeartbeatAt: stored(sess.LastHeartbeatAt),
-			ExpiresAt:       stored(sess.ExpiresAt),
-			EndedAt:         storedPtr(sess.EndedAt),
-			EndReason:       stringPtr(string(sess.EndReason)),
-		})
+	err = s.tenant(sess.TenantID).CreateSession(ctx, sqlcdb.CreateSessionParams{
+		TenantID:        sess.TenantID,
+		ID:              sess.ID,
+		LicenseID:       sess.LicenseID,
+		Fingerprint:     sess.Fingerprint,
+		InstanceID:      sess.InstanceID,
+		UserName:        sess.User,
+		Hostname:        sess.Hostname,
+		ClientName:      sess.ClientName,
+		ClientVersion:   sess.ClientVersion,
+		Ip:              sess.IP,
+		Metadata:        metadata,
+		Status:          string(status),
+		StartedAt:       stored(sess.StartedAt),
+		LastHeartbeatAt: stored(sess.LastHeartbeatAt),
+		ExpiresAt:       stored(sess.ExpiresAt),
+		EndedAt:         storedPtr(sess.EndedAt),
+		EndReason:       stringPtr(string(sess.EndReason)),
 	})
 	return storeError("create session", sessionKind, err)
 }
 
 // GetSession returns a session of the tenant.
 func (s *Store) GetSession(ctx context.Context, tenantID, id string) (*coditect.Session, error) {
-	var row sqlcdb.Session
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		row, err = q.GetSession(ctx, sqlcdb.GetSessionParams{TenantID: tenantID, ID: id})
-		return err
-	})
+	row, err := s.tenant(tenantID).GetSession(ctx, sqlcdb.GetSessionParams{TenantID: tenantID, ID: id})
 	if err != nil {
 		return nil, storeError("get session", sessionKind, err)
 	}
@@ -64,17 +58,14 @@ func (s *Store) GetSession(ctx context.Context, tenantID, id string) (*coditect.
 }
 
 // FindActiveSession returns the active session for a license, fingerprint
-// and instance ID; with an empty instance ID, the newest such session.
+// and non-empty instance ID, through the unique index that keeps it one;
+// an empty instance ID names no instance and finds nothing.
 func (s *Store) FindActiveSession(ctx context.Context, tenantID, licenseID, fingerprint, instanceID string) (*coditect.Session, error) {
-	var row sqlcdb.Session
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		row, err = q.FindActiveSession(ctx, sqlcdb.FindActiveSessionParams{
-			TenantID:    tenantID,
-			LicenseID:   licenseID,
-			Fingerprint: fingerprint,
-			InstanceID:  instanceID,
-		})
-		return err
+	row, err := s.tenant(tenantID).FindActiveSession(ctx, sqlcdb.FindActiveSessionParams{
+		TenantID:    tenantID,
+		LicenseID:   licenseID,
+		Fingerprint: fingerprint,
+		InstanceID:  instanceID,
 	})
 	if err != nil {
 		return nil, storeError("find active session", sessionKind, err)
@@ -85,25 +76,23 @@ func (s *Store) FindActiveSession(ctx context.Context, tenantID, licenseID, fing
 // ListSessions returns a page of the tenant's sessions, newest first.
 func (s *Store) ListSessions(ctx context.Context, tenantID string, f coditect.SessionFilter) ([]*coditect.Session, error) {
 	var rows []sqlcdb.Session
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		if f.LicenseID != "" {
-			rows, err = q.ListLicenseSessions(ctx, sqlcdb.ListLicenseSessionsParams{
-				TenantID:  tenantID,
-				LicenseID: f.LicenseID,
-				Status:    string(f.Status),
-				After:     f.After,
-				RowLimit:  limit(f.Limit),
-			})
-			return err
-		}
-		rows, err = q.ListSessions(ctx, sqlcdb.ListSessionsParams{
+	var err error
+	if f.LicenseID != "" {
+		rows, err = s.tenant(tenantID).ListLicenseSessions(ctx, sqlcdb.ListLicenseSessionsParams{
+			TenantID:  tenantID,
+			LicenseID: f.LicenseID,
+			Status:    string(f.Status),
+			After:     f.After,
+			RowLimit:  limit(f.Limit),
+		})
+	} else {
+		rows, err = s.tenant(tenantID).ListSessions(ctx, sqlcdb.ListSessionsParams{
 			TenantID: tenantID,
 			Status:   string(f.Status),
 			After:    f.After,
 			RowLimit: limit(f.Limit),
 		})
-		return err
-	})
+	}
 	if err != nil {
 		return nil, storeError("list sessions", sessionKind, err)
 	}
@@ -114,36 +103,39 @@ func (s *Store) ListSessions(ctx context.Context, tenantID string, f coditect.Se
 // false when the session had already ended and CodeNotFound when the tenant
 // has no such session.
 func (s *Store) EndSession(ctx context.Context, tenantID, id string, reason coditect.EndReason, at time.Time) (bool, error) {
-	var changed bool
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		// An empty reason is stored as '' (not NULL), so the CHECK refuses
-		// it as SQLite's does.
-		r := string(reason)
-		n, err := q.EndSession(ctx, sqlcdb.EndSessionParams{
-			EndedAt:   storedPtr(&at),
-			EndReason: &r,
-			TenantID:  tenantID,
-			ID:        id,
-		})
-		if err != nil || n > 0 {
-			changed = n > 0
-			return err
-		}
-		// Same transaction as the update, so "already ended" and "never
-		// existed" are told apart on one snapshot.
-		exists, err := q.SessionExists(ctx, sqlcdb.SessionExistsParams{TenantID: tenantID, ID: id})
-		if err != nil {
-			return err
-		}
-		if exists == 0 {
-			return pgx.ErrNoRows
-		}
-		return nil
+	q := s.tenant(tenantID)
+	// An empty reason is stored as '' (not NULL), so the CHECK refuses it
+	// as SQLite's does.
+	r := string(reason)
+	n, err := q.EndSession(ctx, sqlcdb.EndSessionParams{
+		EndedAt:   storedPtr(&at),
+		EndReason: &r,
+		TenantID:  tenantID,
+		ID:        id,
 	})
 	if err != nil {
 		return false, storeError("end session", sessionKind, err)
 	}
-	return changed, nil
+	if n > 0 {
+		return true, nil
+	}
+	// The UPDATE found no active session: it had ended, or never existed.
+	// Telling the two apart in a transaction of its own, after the
+	// UPDATE's, gives the same answer as one snapshot would: an ended
+	// session never becomes active again, so one that exists now had ended
+	// then; and a session stops existing only with its license (the
+	// foreign key's cascade), after which not found is a right answer too.
+	// (A session created in between, with the very ID being ended, would
+	// be the one exception; IDs are minted by whoever creates the session
+	// and handed out only after it is stored.)
+	exists, err := q.SessionExists(ctx, sqlcdb.SessionExistsParams{TenantID: tenantID, ID: id})
+	if err == nil && exists == 0 {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return false, storeError("end session", sessionKind, err)
+	}
+	return false, nil
 }
 
 // ListActiveSessions pages through the active sessions of every tenant in
@@ -173,26 +165,21 @@ func (s *Store) ListExpiredSessions(ctx context.Context, now time.Time, n int) (
 // session ever moves backwards.
 //
 // The batch is split by tenant, and each tenant's part is one UPDATE over
-// unnested arrays in that tenant's own transaction, like every other write
+// unnested arrays behind that tenant's SetTenant, like every other write
 // of the store: the application role and row-level security guard it, with
-// no cross-tenant write path to audit. That costs a few round trips per
-// tenant in the batch rather than one per batch; a SECURITY DEFINER function
-// would save them at the price of a write path that bypasses the policies.
-// Tenants, and IDs within a tenant, go in sorted order, so two replicas
-// writing back the same sessions lock them in the same order. Tenants
-// written before a failure stay written; writing the batch again is
-// harmless.
+// no cross-tenant write path to audit. All the parts go in one pgx batch,
+// so the whole write-back is one round trip and one implicit transaction:
+// it is written entirely or, on an error, not at all. Tenants, and IDs
+// within a tenant, go in sorted order, so two replicas writing back the
+// same sessions lock them in the same order.
 func (s *Store) TouchSessions(ctx context.Context, touches []coditect.SessionTouch) error {
-	for _, b := range touchBatches(touches) {
-		err := s.tenantQueries(ctx, b.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-			_, err := q.TouchSessions(ctx, b)
-			return err
-		})
-		if err != nil {
-			return storeError("touch sessions", sessionKind, err)
-		}
+	var b pgx.Batch
+	q := queue(&b)
+	for _, t := range touchBatches(touches) {
+		_ = q.SetTenant(ctx, t.TenantID)
+		_, _ = q.TouchSessions(ctx, t)
 	}
-	return nil
+	return storeError("touch sessions", sessionKind, s.sendBatch(ctx, &b))
 }
 
 // touchBatches groups touches by tenant, in tenant order, each session once

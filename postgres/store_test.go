@@ -81,7 +81,7 @@ func dbName(t *testing.T, url string) string {
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-func seed(t *testing.T, s *postgres.Store) (*coditect.Tenant, *coditect.License) {
+func seed(t testing.TB, s *postgres.Store) (*coditect.Tenant, *coditect.License) {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	tn := &coditect.Tenant{ID: newID(), Name: "Acme", CreatedAt: now}
@@ -294,6 +294,18 @@ func TestCanceledContextIsNotUnavailable(t *testing.T) {
 		"count":        func() error { _, err := s.CountTenants(ctx); return err }(),
 		"touch":        s.TouchSessions(ctx, []coditect.SessionTouch{{TenantID: newID(), SessionID: newID()}}),
 		"list expired": func() error { _, err := s.ListExpiredSessions(ctx, time.Now(), 1); return err }(),
+		"find license": func() error { _, err := s.FindLicenseByKeyDigest(ctx, newID()); return err }(),
+		"find active":  func() error { _, err := s.FindActiveSession(ctx, newID(), newID(), "fp", "i"); return err }(),
+		"get session":  func() error { _, err := s.GetSession(ctx, newID(), newID()); return err }(),
+		"list":         func() error { _, err := s.ListSessions(ctx, newID(), coditect.SessionFilter{}); return err }(),
+		"create session": s.CreateSession(ctx, &coditect.Session{
+			ID: newID(), TenantID: newID(), LicenseID: newID(), Fingerprint: "fp",
+			StartedAt: time.Now(), LastHeartbeatAt: time.Now(), ExpiresAt: time.Now(),
+		}),
+		"end session": func() error {
+			_, err := s.EndSession(ctx, newID(), newID(), coditect.EndReleased, time.Now())
+			return err
+		}(),
 	} {
 		if got := coditect.ErrorCode(err); got != coditect.CodeInternal {
 			t.Errorf("%s: got code %q (%v), want %q", name, got, err, coditect.CodeInternal)

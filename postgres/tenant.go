@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	coditect "github.com/coditect/coditect-license"
 	"github.com/coditect/coditect-license/postgres/internal/sqlcdb"
 )
@@ -12,23 +10,17 @@ import (
 // CreateTenant inserts t; a taken ID is CodeConflict. It runs in t's own
 // tenant transaction: the tenants policy admits exactly that row.
 func (s *Store) CreateTenant(ctx context.Context, t *coditect.Tenant) error {
-	err := s.tenantQueries(ctx, t.ID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		return q.CreateTenant(ctx, sqlcdb.CreateTenantParams{
-			ID:        t.ID,
-			Name:      t.Name,
-			CreatedAt: stored(t.CreatedAt),
-		})
+	err := s.tenant(t.ID).CreateTenant(ctx, sqlcdb.CreateTenantParams{
+		ID:        t.ID,
+		Name:      t.Name,
+		CreatedAt: stored(t.CreatedAt),
 	})
 	return storeError("create tenant", tenantKind, err)
 }
 
 // GetTenant returns the tenant with the given ID.
 func (s *Store) GetTenant(ctx context.Context, id string) (*coditect.Tenant, error) {
-	var row sqlcdb.Tenant
-	err := s.tenantQueries(ctx, id, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		row, err = q.GetTenant(ctx, id)
-		return err
-	})
+	row, err := s.tenant(id).GetTenant(ctx, id)
 	if err != nil {
 		return nil, storeError("get tenant", tenantKind, err)
 	}

@@ -15,26 +15,25 @@ import (
 // AddUsage merges a batch of buckets into the stored ones. Buckets of
 // licenses the tenant does not have are dropped.
 //
-// As in TouchSessions, the batch is split by tenant and each tenant's part
-// is one INSERT over unnested arrays in that tenant's own transaction, in
-// key order, so two replicas adding the same buckets lock them in the same
-// order. Tenants written before a failure stay written.
+// As in TouchSessions, the batch is split by tenant, each tenant's part is
+// one INSERT over unnested arrays behind that tenant's SetTenant, in key
+// order, so two replicas adding the same buckets lock them in the same
+// order, and all the parts go in one pgx batch: one round trip and one
+// implicit transaction, so a failure adds nothing and the caller may add
+// the same buckets again without counting any twice.
 func (s *Store) AddUsage(ctx context.Context, buckets []coditect.UsageBucket) error {
 	for i := range buckets {
 		if err := buckets[i].Validate(); err != nil {
 			return err
 		}
 	}
-	for _, b := range usageBatches(buckets) {
-		err := s.tenantQueries(ctx, b.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-			_, err := q.AddUsage(ctx, b)
-			return err
-		})
-		if err != nil {
-			return storeError("add usage", usageKind, err)
-		}
+	var b pgx.Batch
+	q := queue(&b)
+	for _, u := range usageBatches(buckets) {
+		_ = q.SetTenant(ctx, u.TenantID)
+		_, _ = q.AddUsage(ctx, u)
 	}
-	return nil
+	return storeError("add usage", usageKind, s.sendBatch(ctx, &b))
 }
 
 // usageBatches groups buckets by tenant, in tenant order, each key once
@@ -89,25 +88,24 @@ func (s *Store) ListUsage(ctx context.Context, tenantID, licenseID string, resol
 	for _, r := range coditect.UsageResolutionsUpTo(resolution) {
 		resolutions = append(resolutions, string(r))
 	}
+	q := s.tenant(tenantID)
 	var rows []sqlcdb.ListUsageRow
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) error {
-		if licenseID != "" {
-			lrows, err := q.ListLicenseUsage(ctx, sqlcdb.ListLicenseUsageParams{
-				Resolution: string(resolution), TenantID: tenantID, LicenseID: licenseID,
-				Resolutions: resolutions, FromTime: stored(from), ToTime: stored(to),
-			})
-			for _, r := range lrows {
-				rows = append(rows, sqlcdb.ListUsageRow(r))
-			}
-			return err
+	var err error
+	if licenseID != "" {
+		var lrows []sqlcdb.ListLicenseUsageRow
+		lrows, err = q.ListLicenseUsage(ctx, sqlcdb.ListLicenseUsageParams{
+			Resolution: string(resolution), TenantID: tenantID, LicenseID: licenseID,
+			Resolutions: resolutions, FromTime: stored(from), ToTime: stored(to),
+		})
+		for _, r := range lrows {
+			rows = append(rows, sqlcdb.ListUsageRow(r))
 		}
-		var err error
+	} else {
 		rows, err = q.ListUsage(ctx, sqlcdb.ListUsageParams{
 			Resolution: string(resolution), TenantID: tenantID,
 			Resolutions: resolutions, FromTime: stored(from), ToTime: stored(to),
 		})
-		return err
-	})
+	}
 	if err != nil {
 		return nil, storeError("list usage", usageKind, err)
 	}
@@ -141,12 +139,8 @@ func (s *Store) RollupUsage(ctx context.Context, from, to coditect.UsageResoluti
 	}
 	total := 0
 	for _, tenantID := range tenants {
-		var n int64
-		err := s.tenantQueries(ctx, tenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) (err error) {
-			n, err = q.RollupUsage(ctx, sqlcdb.RollupUsageParams{
-				TenantID: tenantID, FromResolution: string(from), Before: stored(before), ToResolution: string(to),
-			})
-			return err
+		n, err := s.tenant(tenantID).RollupUsage(ctx, sqlcdb.RollupUsageParams{
+			TenantID: tenantID, FromResolution: string(from), Before: stored(before), ToResolution: string(to),
 		})
 		if err != nil {
 			return total, storeError("roll up usage", usageKind, err)
@@ -168,11 +162,7 @@ func (s *Store) DeleteUsage(ctx context.Context, resolution coditect.UsageResolu
 	}
 	total := 0
 	for _, tenantID := range tenants {
-		var n int64
-		err := s.tenantQueries(ctx, tenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) (err error) {
-			n, err = q.DeleteUsage(ctx, sqlcdb.DeleteUsageParams{TenantID: tenantID, Resolution: string(resolution), Before: stored(before)})
-			return err
-		})
+		n, err := s.tenant(tenantID).DeleteUsage(ctx, sqlcdb.DeleteUsageParams{TenantID: tenantID, Resolution: string(resolution), Before: stored(before)})
 		if err != nil {
 			return total, storeError("delete usage", usageKind, err)
 		}

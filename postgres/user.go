@@ -13,28 +13,22 @@ import (
 // through coditect.NormalizeEmail first; a taken ID or email (in any
 // tenant) is CodeConflict, an unknown tenant CodeNotFound.
 func (s *Store) CreateUser(ctx context.Context, u *coditect.User) error {
-	err := s.tenantQueries(ctx, u.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		return q.CreateUser(ctx, sqlcdb.CreateUserParams{
-			TenantID:      u.TenantID,
-			ID:            u.ID,
-			Email:         u.Email,
-			PasswordHash:  u.PasswordHash,
-			Role:          string(u.Role),
-			PlatformAdmin: u.PlatformAdmin,
-			Disabled:      u.Disabled,
-			CreatedAt:     stored(u.CreatedAt),
-		})
+	err := s.tenant(u.TenantID).CreateUser(ctx, sqlcdb.CreateUserParams{
+		TenantID:      u.TenantID,
+		ID:            u.ID,
+		Email:         u.Email,
+		PasswordHash:  u.PasswordHash,
+		Role:          string(u.Role),
+		PlatformAdmin: u.PlatformAdmin,
+		Disabled:      u.Disabled,
+		CreatedAt:     stored(u.CreatedAt),
 	})
 	return storeError("create user", userKind, err)
 }
 
 // GetUser returns a user of the tenant.
 func (s *Store) GetUser(ctx context.Context, tenantID, id string) (*coditect.User, error) {
-	var row sqlcdb.User
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		row, err = q.GetUser(ctx, sqlcdb.GetUserParams{TenantID: tenantID, ID: id})
-		return err
-	})
+	row, err := s.tenant(tenantID).GetUser(ctx, sqlcdb.GetUserParams{TenantID: tenantID, ID: id})
 	if err != nil {
 		return nil, storeError("get user", userKind, err)
 	}
@@ -67,11 +61,7 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*coditect.Us
 // ListUsers pages through the tenant's users in ID order, starting after
 // afterID.
 func (s *Store) ListUsers(ctx context.Context, tenantID, afterID string, n int) ([]*coditect.User, error) {
-	var rows []sqlcdb.User
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		rows, err = q.ListUsers(ctx, sqlcdb.ListUsersParams{TenantID: tenantID, After: afterID, RowLimit: limit(n)})
-		return err
-	})
+	rows, err := s.tenant(tenantID).ListUsers(ctx, sqlcdb.ListUsersParams{TenantID: tenantID, After: afterID, RowLimit: limit(n)})
 	if err != nil {
 		return nil, storeError("list users", userKind, err)
 	}
@@ -86,16 +76,13 @@ func (s *Store) ListUsers(ctx context.Context, tenantID, afterID string, n int) 
 // fields are left as stored. A user the tenant does not have is
 // CodeNotFound.
 func (s *Store) UpdateUser(ctx context.Context, u *coditect.User) error {
-	err := s.tenantQueries(ctx, u.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		n, err := q.UpdateUser(ctx, sqlcdb.UpdateUserParams{
-			Role:         string(u.Role),
-			Disabled:     u.Disabled,
-			PasswordHash: u.PasswordHash,
-			TenantID:     u.TenantID,
-			ID:           u.ID,
-		})
-		return oneRow(n, err)
-	})
+	err := oneRow(s.tenant(u.TenantID).UpdateUser(ctx, sqlcdb.UpdateUserParams{
+		Role:         string(u.Role),
+		Disabled:     u.Disabled,
+		PasswordHash: u.PasswordHash,
+		TenantID:     u.TenantID,
+		ID:           u.ID,
+	}))
 	return storeError("update user", userKind, err)
 }
 

@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	coditect "github.com/coditect/coditect-license"
 	"github.com/coditect/coditect-license/postgres/internal/sqlcdb"
 )
@@ -24,22 +22,16 @@ var (
 
 // CreateWebhookEndpoint inserts e.
 func (s *Store) CreateWebhookEndpoint(ctx context.Context, e *coditect.WebhookEndpoint) error {
-	err := s.tenantQueries(ctx, e.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		return q.CreateWebhookEndpoint(ctx, sqlcdb.CreateWebhookEndpointParams{
-			TenantID: e.TenantID, ID: e.ID, Url: e.URL, Description: e.Description,
-			Events: nonNilStrings(e.Events), Secret: e.Secret, CreatedAt: stored(e.CreatedAt),
-		})
+	err := s.tenant(e.TenantID).CreateWebhookEndpoint(ctx, sqlcdb.CreateWebhookEndpointParams{
+		TenantID: e.TenantID, ID: e.ID, Url: e.URL, Description: e.Description,
+		Events: nonNilStrings(e.Events), Secret: e.Secret, CreatedAt: stored(e.CreatedAt),
 	})
 	return storeError("create webhook endpoint", webhookEndpointKind, err)
 }
 
 // GetWebhookEndpoint returns an endpoint of the tenant.
 func (s *Store) GetWebhookEndpoint(ctx context.Context, tenantID, id string) (*coditect.WebhookEndpoint, error) {
-	var row sqlcdb.WebhookEndpoint
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		row, err = q.GetWebhookEndpoint(ctx, sqlcdb.GetWebhookEndpointParams{TenantID: tenantID, ID: id})
-		return err
-	})
+	row, err := s.tenant(tenantID).GetWebhookEndpoint(ctx, sqlcdb.GetWebhookEndpointParams{TenantID: tenantID, ID: id})
 	if err != nil {
 		return nil, storeError("get webhook endpoint", webhookEndpointKind, err)
 	}
@@ -48,11 +40,7 @@ func (s *Store) GetWebhookEndpoint(ctx context.Context, tenantID, id string) (*c
 
 // ListWebhookEndpoints returns the tenant's endpoints, oldest first.
 func (s *Store) ListWebhookEndpoints(ctx context.Context, tenantID string) ([]*coditect.WebhookEndpoint, error) {
-	var rows []sqlcdb.WebhookEndpoint
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		rows, err = q.ListWebhookEndpoints(ctx, tenantID)
-		return err
-	})
+	rows, err := s.tenant(tenantID).ListWebhookEndpoints(ctx, tenantID)
 	if err != nil {
 		return nil, storeError("list webhook endpoints", webhookEndpointKind, err)
 	}
@@ -66,32 +54,24 @@ func (s *Store) ListWebhookEndpoints(ctx context.Context, tenantID string) ([]*c
 // DeleteWebhookEndpoint removes an endpoint of the tenant and its
 // deliveries.
 func (s *Store) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) error {
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		return oneRow(q.DeleteWebhookEndpoint(ctx, sqlcdb.DeleteWebhookEndpointParams{TenantID: tenantID, ID: id}))
-	})
+	err := oneRow(s.tenant(tenantID).DeleteWebhookEndpoint(ctx, sqlcdb.DeleteWebhookEndpointParams{TenantID: tenantID, ID: id}))
 	return storeError("delete webhook endpoint", webhookEndpointKind, err)
 }
 
 // CreateWebhookDelivery inserts d.
 func (s *Store) CreateWebhookDelivery(ctx context.Context, d *coditect.WebhookDelivery) error {
-	err := s.tenantQueries(ctx, d.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		return q.CreateWebhookDelivery(ctx, sqlcdb.CreateWebhookDeliveryParams{
-			TenantID: d.TenantID, ID: d.ID, EndpointID: d.EndpointID, EventType: d.EventType,
-			Payload: string(d.Payload), Status: string(d.Status), Attempts: int32(d.Attempts),
-			ResponseStatus: int32(d.ResponseStatus), LastError: d.LastError,
-			CreatedAt: stored(d.CreatedAt), UpdatedAt: stored(d.UpdatedAt), DeliveredAt: storedPtr(d.DeliveredAt),
-		})
+	err := s.tenant(d.TenantID).CreateWebhookDelivery(ctx, sqlcdb.CreateWebhookDeliveryParams{
+		TenantID: d.TenantID, ID: d.ID, EndpointID: d.EndpointID, EventType: d.EventType,
+		Payload: string(d.Payload), Status: string(d.Status), Attempts: int32(d.Attempts),
+		ResponseStatus: int32(d.ResponseStatus), LastError: d.LastError,
+		CreatedAt: stored(d.CreatedAt), UpdatedAt: stored(d.UpdatedAt), DeliveredAt: storedPtr(d.DeliveredAt),
 	})
 	return storeError("create webhook delivery", webhookDeliveryKind, err)
 }
 
 // GetWebhookDelivery returns a delivery of the tenant.
 func (s *Store) GetWebhookDelivery(ctx context.Context, tenantID, id string) (*coditect.WebhookDelivery, error) {
-	var row sqlcdb.WebhookDelivery
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		row, err = q.GetWebhookDelivery(ctx, sqlcdb.GetWebhookDeliveryParams{TenantID: tenantID, ID: id})
-		return err
-	})
+	row, err := s.tenant(tenantID).GetWebhookDelivery(ctx, sqlcdb.GetWebhookDeliveryParams{TenantID: tenantID, ID: id})
 	if err != nil {
 		return nil, storeError("get webhook delivery", webhookDeliveryKind, err)
 	}
@@ -100,23 +80,17 @@ func (s *Store) GetWebhookDelivery(ctx context.Context, tenantID, id string) (*c
 
 // UpdateWebhookDelivery writes an attempt's outcome.
 func (s *Store) UpdateWebhookDelivery(ctx context.Context, d *coditect.WebhookDelivery) error {
-	err := s.tenantQueries(ctx, d.TenantID, pgx.ReadWrite, func(q *sqlcdb.Queries) error {
-		return oneRow(q.UpdateWebhookDelivery(ctx, sqlcdb.UpdateWebhookDeliveryParams{
-			Status: string(d.Status), Attempts: int32(d.Attempts), ResponseStatus: int32(d.ResponseStatus),
-			LastError: d.LastError, UpdatedAt: stored(d.UpdatedAt), DeliveredAt: storedPtr(d.DeliveredAt),
-			TenantID: d.TenantID, ID: d.ID,
-		}))
-	})
+	err := oneRow(s.tenant(d.TenantID).UpdateWebhookDelivery(ctx, sqlcdb.UpdateWebhookDeliveryParams{
+		Status: string(d.Status), Attempts: int32(d.Attempts), ResponseStatus: int32(d.ResponseStatus),
+		LastError: d.LastError, UpdatedAt: stored(d.UpdatedAt), DeliveredAt: storedPtr(d.DeliveredAt),
+		TenantID: d.TenantID, ID: d.ID,
+	}))
 	return storeError("update webhook delivery", webhookDeliveryKind, err)
 }
 
 // ListWebhookDeliveries returns an endpoint's deliveries, newest first.
 func (s *Store) ListWebhookDeliveries(ctx context.Context, tenantID, endpointID string, n int) ([]*coditect.WebhookDelivery, error) {
-	var rows []sqlcdb.WebhookDelivery
-	err := s.tenantQueries(ctx, tenantID, pgx.ReadOnly, func(q *sqlcdb.Queries) (err error) {
-		rows, err = q.ListWebhookDeliveries(ctx, sqlcdb.ListWebhookDeliveriesParams{TenantID: tenantID, EndpointID: endpointID, RowLimit: limit(n)})
-		return err
-	})
+	rows, err := s.tenant(tenantID).ListWebhookDeliveries(ctx, sqlcdb.ListWebhookDeliveriesParams{TenantID: tenantID, EndpointID: endpointID, RowLimit: limit(n)})
 	if err != nil {
 		return nil, storeError("list webhook deliveries", webhookDeliveryKind, err)
 	}

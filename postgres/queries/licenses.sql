@@ -13,12 +13,22 @@ INSERT INTO licenses (
 SELECT * FROM licenses
 WHERE tenant_id = @tenant_id AND id = @id;
 
--- FindLicenseByKeyDigest resolves a key digest to its license's tenant and
--- ID through the SECURITY DEFINER function; the license is then read with
--- GetLicense inside that tenant's transaction.
+-- SetTenantByKeyDigest is SetTenant for the tenant of the license whose
+-- key has the digest, which the SECURITY DEFINER function finds (it yields
+-- that license's tenant and ID, nothing else). Without such a license the
+-- tenant is set to the empty string, which matches no row. Transaction-local,
+-- like SetTenant.
+-- name: SetTenantByKeyDigest :exec
+SELECT set_config('app.tenant_id',
+    coalesce((SELECT f.tenant_id::text FROM find_license_by_key_digest(@key_digest::text) AS f), ''),
+    true);
+
+-- FindLicenseByKeyDigest reads the license with the key digest among the
+-- rows of the transaction's tenant: the store sends it behind
+-- SetTenantByKeyDigest, in the same transaction.
 -- name: FindLicenseByKeyDigest :one
-SELECT f.tenant_id::text AS tenant_id, f.license_id::text AS id
-FROM find_license_by_key_digest(@key_digest::text) AS f;
+SELECT * FROM licenses
+WHERE key_digest = @key_digest;
 
 -- ListLicenses pages newest first; empty filter arguments match everything.
 -- strpos, not LIKE, so that % and _ in q are plain characters with nothing

@@ -13,6 +13,12 @@ INSERT INTO sessions (
 SELECT * FROM sessions
 WHERE tenant_id = @tenant_id AND id = @id;
 
+-- FindActiveSession has no ORDER BY or LIMIT: the unique index
+-- sessions_active_instance admits one row at most. With ORDER BY id DESC
+-- LIMIT 1, a generic plan made without fresh statistics (a table just
+-- loaded or restored, not analysed yet) walked the license's whole session
+-- history backwards through sessions_tenant_license; pgx prepares every
+-- statement, and PostgreSQL settles on a generic plan after five runs.
 -- name: FindActiveSession :one
 SELECT * FROM sessions
 WHERE tenant_id = @tenant_id
@@ -22,9 +28,7 @@ WHERE tenant_id = @tenant_id
   -- Repeats the partial index's predicate so the planner can use it; an
   -- empty instance ID names no instance.
   AND instance_id <> ''
-  AND status = 'active'
-ORDER BY id DESC
-LIMIT 1;
+  AND status = 'active';
 
 -- name: ListSessions :many
 SELECT * FROM sessions

@@ -82,22 +82,33 @@ func (q *Queries) DeleteLicense(ctx context.Context, arg DeleteLicenseParams) (i
 }
 
 const findLicenseByKeyDigest = `-- name: FindLicenseByKeyDigest :one
-SELECT f.tenant_id::text AS tenant_id, f.license_id::text AS id
-FROM find_license_by_key_digest($1::text) AS f
+SELECT tenant_id, id, name, status, seats, expires_at, features, lease_ttl_seconds, heartbeat_interval_seconds, offline_grace_seconds, key_digest, key_prefix, metadata, created_at, updated_at FROM licenses
+WHERE key_digest = $1
 `
 
-type FindLicenseByKeyDigestRow struct {
-	TenantID string
-	ID       string
-}
-
-// FindLicenseByKeyDigest resolves a key digest to its license's tenant and
-// ID through the SECURITY DEFINER function; the license is then read with
-// GetLicense inside that tenant's transaction.
-func (q *Queries) FindLicenseByKeyDigest(ctx context.Context, keyDigest string) (FindLicenseByKeyDigestRow, error) {
+// FindLicenseByKeyDigest reads the license with the key digest among the
+// rows of the transaction's tenant: the store sends it behind
+// SetTenantByKeyDigest, in the same transaction.
+func (q *Queries) FindLicenseByKeyDigest(ctx context.Context, keyDigest string) (License, error) {
 	row := q.db.QueryRow(ctx, findLicenseByKeyDigest, keyDigest)
-	var i FindLicenseByKeyDigestRow
-	err := row.Scan(&i.TenantID, &i.ID)
+	var i License
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Name,
+		&i.Status,
+		&i.Seats,
+		&i.ExpiresAt,
+		&i.Features,
+		&i.LeaseTtlSeconds,
+		&i.HeartbeatIntervalSeconds,
+		&i.OfflineGraceSeconds,
+		&i.KeyDigest,
+		&i.KeyPrefix,
+		&i.Metadata,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
 	return i, err
 }
 
@@ -195,6 +206,22 @@ func (q *Queries) ListLicenses(ctx context.Context, arg ListLicensesParams) ([]L
 		return nil, err
 	}
 	return items, nil
+}
+
+const setTenantByKeyDigest = `-- name: SetTenantByKeyDigest :exec
+SELECT set_config('app.tenant_id',
+    coalesce((SELECT f.tenant_id::text FROM find_license_by_key_digest($1::text) AS f), ''),
+    true)
+`
+
+// SetTenantByKeyDigest is SetTenant for the tenant of the license whose
+// key has the digest, which the SECURITY DEFINER function finds (it yields
+// that license's tenant and ID, nothing else). Without such a license the
+// tenant is set to the empty string, which matches no row. Transaction-local,
+// like SetTenant.
+func (q *Queries) SetTenantByKeyDigest(ctx context.Context, keyDigest string) error {
+	_, err := q.db.Exec(ctx, setTenantByKeyDigest, keyDigest)
+	return err
 }
 
 const updateLicense = `-- name: UpdateLicense :execrows

@@ -101,8 +101,6 @@ WHERE tenant_id = $1
   -- empty instance ID names no instance.
   AND instance_id <> ''
   AND status = 'active'
-ORDER BY id DESC
-LIMIT 1
 `
 
 type FindActiveSessionParams struct {
@@ -112,6 +110,12 @@ type FindActiveSessionParams struct {
 	InstanceID  string
 }
 
+// FindActiveSession has no ORDER BY or LIMIT: the unique index
+// sessions_active_instance admits one row at most. With ORDER BY id DESC
+// LIMIT 1, a generic plan made without fresh statistics (a table just
+// loaded or restored, not analysed yet) walked the license's whole session
+// history backwards through sessions_tenant_license; pgx prepares every
+// statement, and PostgreSQL settles on a generic plan after five runs.
 func (q *Queries) FindActiveSession(ctx context.Context, arg FindActiveSessionParams) (Session, error) {
 	row := q.db.QueryRow(ctx, findActiveSession,
 		arg.TenantID,
