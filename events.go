@@ -27,7 +27,9 @@ type SessionEvent struct {
 // EventBus carries session events to every replica's subscribers of a
 // tenant, in the order one publisher published them.
 type EventBus interface {
-	Publish(ctx context.Context, e SessionEvent) error
+	// Publish sends events in order; a publisher with many queued sends
+	// them in one call (one round trip to Redis).
+	Publish(ctx context.Context, events ...SessionEvent) error
 	// Subscribe returns the tenant's events until ctx ends, when the channel
 	// is closed. A subscriber too slow to keep up is dropped (its channel
 	// closed) rather than slowing publishers down; it should reconnect.

@@ -21,6 +21,7 @@ func Run(t *testing.T, newPair func(t *testing.T) (coditect.EventBus, coditect.E
 		run  func(*testing.T, coditect.EventBus, coditect.EventBus)
 	}{
 		{"DeliversInOrderAcrossReplicas", testInOrder},
+		{"PublishesManyInOneCall", testBatch},
 		{"TenantsAreIsolated", testIsolation},
 		{"EverySubscriberReceives", testFanOut},
 		{"CancelClosesTheChannel", testCancel},
@@ -90,6 +91,41 @@ func testInOrder(t *testing.T, a, b coditect.EventBus) {
 		e := receive(t, ch)
 		if want := fmt.Sprintf("s-%04d", i); e.Session.ID != want || e.Type != coditect.EventSessionAcquired || e.TenantID != tn {
 			t.Fatalf("event %d: got %s %s %s, want %s of tenant %s", i, e.Type, e.Session.ID, e.TenantID, want, tn)
+		}
+	}
+}
+
+// One Publish of many events, for several tenants, delivers each tenant's
+// events in order and to that tenant only.
+func testBatch(t *testing.T, a, b coditect.EventBus) {
+	one, two := tenant(), tenant()
+	ch1, _ := subscribe(t, b, one)
+	ch2, _ := subscribe(t, b, two)
+	var batch []coditect.SessionEvent
+	for i := range 40 {
+		tn := one
+		if i%3 == 0 {
+			tn = two
+		}
+		batch = append(batch, event(tn, i))
+	}
+	if err := a.Publish(t.Context(), batch...); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	if err := a.Publish(t.Context()); err != nil {
+		t.Fatalf("Publish of nothing: %v", err)
+	}
+	for _, tc := range []struct {
+		tenant string
+		ch     <-chan coditect.SessionEvent
+	}{{one, ch1}, {two, ch2}} {
+		for _, want := range batch {
+			if want.TenantID != tc.tenant {
+				continue
+			}
+			if e := receive(t, tc.ch); e.Session.ID != want.Session.ID || e.TenantID != tc.tenant {
+				t.Fatalf("tenant %s: got %s of %s, want %s", tc.tenant, e.Session.ID, e.TenantID, want.Session.ID)
+			}
 		}
 	}
 }

@@ -29,15 +29,18 @@ func NewEventBus() *EventBus {
 	return &EventBus{subs: make(map[string]map[*subscriber]struct{})}
 }
 
-// Publish delivers e to the subscribers of its tenant without blocking.
-func (b *EventBus) Publish(_ context.Context, e coditect.SessionEvent) error {
+// Publish delivers events to the subscribers of their tenants without
+// blocking.
+func (b *EventBus) Publish(_ context.Context, events ...coditect.SessionEvent) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for s := range b.subs[e.TenantID] {
-		select {
-		case s.ch <- e:
-		default:
-			b.drop(e.TenantID, s)
+	for _, e := range events {
+		for s := range b.subs[e.TenantID] {
+			select {
+			case s.ch <- e:
+			default:
+				b.drop(e.TenantID, s)
+			}
 		}
 	}
 	return nil

@@ -41,13 +41,22 @@ func (b *EventBus) channel(tenantID string) string {
 }
 
 // Publish sends e to every replica's subscribers of its tenant.
-func (b *EventBus) Publish(ctx context.Context, e coditect.SessionEvent) error {
-	payload, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("encode session event: %w", err)
+func (b *EventBus) Publish(ctx context.Context, events ...coditect.SessionEvent) error {
+	if len(events) == 0 {
+		return nil
 	}
-	if err := b.client.SPublish(ctx, b.channel(e.TenantID), payload).Err(); err != nil {
-		return coditect.Unavailable("event bus", fmt.Errorf("publish session event: %w", err))
+	// One pipeline: one round trip per node, however many events. Each
+	// tenant's channel lives on one node, so its events keep their order.
+	pipe := b.client.Pipeline()
+	for _, e := range events {
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode session event: %w", err)
+		}
+		pipe.SPublish(ctx, b.channel(e.TenantID), payload)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return coditect.Unavailable("event bus", fmt.Errorf("publish %d session events: %w", len(events), err))
 	}
 	return nil
 }

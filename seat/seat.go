@@ -12,6 +12,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -78,8 +79,9 @@ type Service struct {
 
 	instances keyedMutex // serialises acquires of one instance on this replica
 
-	events chan coditect.SessionEvent // queue for RunEvents
-	bus    coditect.EventBus
+	events  chan coditect.SessionEvent // queue for RunEvents
+	dropped atomic.Int64               // events the full queue refused, not yet logged
+	bus     coditect.EventBus
 
 	usage UsageWriter
 	rec   usageRecorder // usage waiting for FlushUsage
@@ -121,9 +123,13 @@ func (s *Service) emit(typ string, sess coditect.Session) {
 	select {
 	case s.events <- coditect.SessionEvent{Type: typ, TenantID: sess.TenantID, Session: sess, At: s.now()}:
 	default:
-		s.logger.Warn("session event queue full; event dropped", "type", typ, "session_id", sess.ID)
+		s.dropped.Add(1) // logged by RunEvents, at most every droppedLogInterval
 	}
 }
+
+// droppedLogInterval spaces the warnings about dropped events: one line
+// with a count, not one per event while the queue overflows.
+const droppedLogInterval = 10 * time.Second
 
 // RunEvents publishes queued session events until ctx ends, in the order
 // they happened on this replica.
@@ -131,17 +137,40 @@ func (s *Service) RunEvents(ctx context.Context) {
 	if s.bus == nil {
 		return
 	}
+	batch := make([]coditect.SessionEvent, 0, maxEventBatch)
+	tick := time.NewTicker(droppedLogInterval)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-tick.C:
+			if n := s.dropped.Swap(0); n > 0 {
+				s.logger.Warn("session event queue was full; events dropped", "dropped", n, "queue", eventQueue)
+			}
 		case e := <-s.events:
-			if err := s.bus.Publish(ctx, e); err != nil && ctx.Err() == nil {
-				s.logger.Warn("publish session event", "type", e.Type, "err", err)
+			// Whatever queued up meanwhile goes out in the same call: one
+			// round trip to Redis per batch, not per event, or the queue
+			// overflows under load.
+			batch = append(batch[:0], e)
+		drain:
+			for len(batch) < maxEventBatch {
+				select {
+				case e := <-s.events:
+					batch = append(batch, e)
+				default:
+					break drain
+				}
+			}
+			if err := s.bus.Publish(ctx, batch...); err != nil && ctx.Err() == nil {
+				s.logger.Warn("publish session events", "events", len(batch), "err", err)
 			}
 		}
 	}
 }
+
+// maxEventBatch bounds the events RunEvents publishes in one call.
+const maxEventBatch = 256
 
 // AcquireRequest is a client's request for a seat.
 type AcquireRequest struct {

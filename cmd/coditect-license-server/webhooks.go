@@ -319,11 +319,13 @@ type webhookBus struct {
 	webhooks *webhooks
 }
 
-func (b webhookBus) Publish(ctx context.Context, e coditect.SessionEvent) error {
-	err := b.EventBus.Publish(ctx, e)
-	switch e.Type {
-	case coditect.EventSessionExpired, coditect.EventSessionRevoked:
-		b.webhooks.emit(ctx, e.TenantID, e.Type, sessionData(&e.Session), true)
+func (b webhookBus) Publish(ctx context.Context, events ...coditect.SessionEvent) error {
+	err := b.EventBus.Publish(ctx, events...)
+	for _, e := range events {
+		switch e.Type {
+		case coditect.EventSessionExpired, coditect.EventSessionRevoked:
+			b.webhooks.emit(ctx, e.TenantID, e.Type, sessionData(&e.Session), true)
+		}
 	}
 	return err
 }
