@@ -6,6 +6,7 @@
 # Environment:
 #   BENCH_MATRIX       "MODE:C ..." (default: cycle and heartbeat at C = 1, 8, 64)
 #   BENCH_DURATION     per run (default 10s)
+#   BENCH_CALIBRATE    how long the hello-world calibration runs first (default 5s)
 #   BENCH_ARGS         extra load-tool flags (e.g. --json, -k 3)
 #   BENCH_SERVER_ARGS  the backend's server flags (e.g. --database postgres://… --redis redis://…;
 #                      bench-backend.sh sets them)
@@ -62,6 +63,10 @@ cat <&3 >/dev/null &
 
 backend=${BENCH_LABEL:-${BENCH_SERVER_ARGS:-embedded default: SQLite + in-memory ledger}}
 echo "server: $url ($backend${BENCH_SERVER_EXTRA:+; $BENCH_SERVER_EXTRA}), rate limits off"
+# How fast is this machine? The targets were set where this answers about
+# 55,000 requests/s at C = 64 (docs/benchmarks.md).
+"$bench" --mode hello -c 64 --duration "${BENCH_CALIBRATE:-5s}" &
+wait $!
 for run in $matrix; do
 	mode=${run%%:*}
 	c=${run##*:}

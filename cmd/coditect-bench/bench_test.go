@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -271,5 +273,28 @@ func TestFlags(t *testing.T) {
 				t.Errorf("coditect-bench %v: got error %v, output %q; want a failure naming %q", tc.args, err, out, tc.want)
 			}
 		})
+	}
+}
+
+// The calibration needs no server or credentials and reports a rate.
+func TestHelloCalibration(t *testing.T) {
+	t.Parallel()
+	_, bench := binaries(t)
+	cmd := exec.Command(bench, "--mode", "hello", "-c", "4", "--duration", "300ms")
+	cmd.Env = childEnv("CODITECT_ADMIN_EMAIL=", "CODITECT_ADMIN_PASSWORD=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("coditect-bench --mode hello: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`c=4, .*: (\d+) requests/s \(p50 [0-9.]+ ms, p99 [0-9.]+ ms\)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("output %q: want the calibration line", out)
+	}
+	if n, _ := strconv.Atoi(string(m[1])); n <= 0 {
+		t.Fatalf("calibration rate %d, want > 0", n)
+	}
+	cmd = exec.Command(bench, "--mode", "hello", "--duration", "0", "--max-ops", "10")
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "--duration") {
+		t.Fatalf("hello without a duration: %v %q, want an error naming --duration", err, out)
 	}
 }

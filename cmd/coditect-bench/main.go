@@ -9,6 +9,8 @@
 //	heartbeat  C workers heartbeating pre-acquired sessions, closed loop
 //	lifecycle  C simulated clients: acquire, heartbeat at the license's
 //	           interval divided by --compress, then release or vanish
+//	hello      no server: C workers against a bare net/http "hello" handler
+//	           in this process, to compare this machine with others
 //
 // The server's default rate limits (per license key, per client IP, per
 // session) cap one loopback client far below the server's capacity, so
@@ -70,7 +72,7 @@ func parseConfig(args []string, getenv func(string) string, errOut io.Writer) (c
 	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "base URL of the server")
 	fs.StringVar(&c.AdminEmail, "admin-email", getenv("CODITECT_ADMIN_EMAIL"), "admin account that creates the licenses (env CODITECT_ADMIN_EMAIL)")
 	fs.StringVar(&c.AdminPassword, "admin-password", getenv("CODITECT_ADMIN_PASSWORD"), "its password (env CODITECT_ADMIN_PASSWORD)")
-	fs.StringVar(&c.Mode, "mode", "cycle", "cycle, heartbeat or lifecycle")
+	fs.StringVar(&c.Mode, "mode", "cycle", "cycle, heartbeat, lifecycle, or hello (calibrate the machine: no server needed)")
 	fs.IntVar(&c.Concurrency, "c", 8, "concurrent workers (simulated clients in lifecycle mode)")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "how long to run")
 	fs.Int64Var(&c.MaxOps, "max-ops", 0, "stop after this many operations (0: no limit)")
@@ -90,8 +92,12 @@ func parseConfig(args []string, getenv func(string) string, errOut io.Writer) (c
 		return c, err
 	}
 	switch {
-	case c.Mode != "cycle" && c.Mode != "heartbeat" && c.Mode != "lifecycle":
-		return c, fmt.Errorf("--mode %q: want cycle, heartbeat or lifecycle", c.Mode)
+	case c.Mode != "cycle" && c.Mode != "heartbeat" && c.Mode != "lifecycle" && c.Mode != "hello":
+		return c, fmt.Errorf("--mode %q: want cycle, heartbeat, lifecycle or hello", c.Mode)
+	case c.Mode == "hello" && c.Duration <= 0:
+		return c, errors.New("--mode hello needs --duration")
+	case c.Mode == "hello":
+		return c, nil
 	case c.Concurrency < 1 || c.Licenses < 1 || c.K < 0 || c.Seats < 0 || c.Sessions < 0:
 		return c, errors.New("-c and --licenses must be at least 1; -k, --seats and --sessions not negative")
 	case c.Duration <= 0 && c.MaxOps <= 0:
@@ -120,6 +126,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, er
 	cfg, err := parseConfig(args, getenv, errOut)
 	if err != nil {
 		return err
+	}
+	if cfg.Mode == "hello" {
+		return hello(ctx, cfg.Concurrency, cfg.Duration, out)
 	}
 	rep, err := newRunner(cfg).Run(ctx)
 	if err != nil {
