@@ -62,7 +62,7 @@ generate: ## regenerate code from SQL (sqlc)
 
 bench: bench-load ## run the load tool against a freshly started server and print the tables
 
-bench-go: ## run the Go benchmarks (ledgers, tokens)
+bench-go: ## run every package's Go benchmarks (ledgers, stores, tokens, HTTP middleware)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
 clean: ## remove build outputs
