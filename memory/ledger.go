@@ -8,6 +8,7 @@ import (
 	"context"
 	"hash/maphash"
 	"math"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -20,11 +21,16 @@ const shardCount = 256
 
 var _ coditect.Ledger = (*Ledger)(nil)
 
-// Ledger is an in-memory coditect.Ledger. Each license keeps its leases in a
-// map by session and in a min-heap by expiry, so Acquire, Heartbeat and
-// Release cost O(log n) in that license's leases. Expired leases are dropped
-// by the calls that touch their license, and by Prune. A lease is live while
-// now < its expiry. Create one with NewLedger.
+// Ledger is an in-memory coditect.Ledger. A lease is live while now < its
+// expiry. Licenses are spread over shards. A shard keeps its licenses in an
+// index (licenses.go), each license an expiry queue of its leases
+// (queue.go), and all their leases by value in one open-addressing table
+// keyed by (license, session) (table.go). Heartbeat, Lookup and the renewal
+// in Acquire touch one license entry and one lease slot whatever the number
+// of leases, and start both memory accesses together (shard.warm); the
+// queue is not told about heartbeats. Expired leases are dropped by
+// Acquire, Count, Prune and by a Heartbeat that finds its lease expired.
+// Create one with NewLedger.
 type Ledger struct {
 	// Now is the clock for calls whose time is the zero time.Time. NewLedger
 	// sets it to time.Now; set it before the ledger is used.
@@ -34,27 +40,18 @@ type Ledger struct {
 	shards [shardCount]shard
 }
 
-// shard guards a set of licenses. Its one lock covers both the map and every
-// license in it, so removing an empty license can never race with a call
-// that is about to use it.
+// shard guards a set of licenses. Its one lock covers the lease table and
+// every license in it, so removing an empty license can never race with a
+// call that is about to use it.
 type shard struct {
-	mu       sync.Mutex
-	licenses map[string]*license
-	// Pads the struct to 64 bytes so neighbouring locks don't share a cache line.
-	_ [48]byte
-}
-
-// license holds one license's leases: by session, and in expiry, a min-heap
-// ordered by expiry in which every lease knows its index.
-type license struct {
-	sessions map[string]*lease
-	expiry   []*lease
-}
-
-type lease struct {
-	session string
-	expires int64 // Unix nanoseconds
-	index   int   // position in license.expiry
+	mu sync.Mutex
+	table
+	licenses licenseIndex
+	names
+	// warmed receives a value read only to start its cache miss early.
+	warmed int64
+	// Keeps the next shard's lock off this shard's last cache line.
+	_ [64]byte
 }
 
 // NewLedger returns an empty Ledger that reads time.Now when a call passes
@@ -62,7 +59,9 @@ type lease struct {
 func NewLedger() *Ledger {
 	l := &Ledger{Now: time.Now, seed: maphash.MakeSeed()}
 	for i := range l.shards {
-		l.shards[i].licenses = make(map[string]*license)
+		// The table's hash seed only spreads keys; it needs no secrecy
+		// beyond being unknown to whoever picks the IDs.
+		l.shards[i].seed = [2]uint64{rand.Uint64(), rand.Uint64()}
 	}
 	return l
 }
@@ -82,28 +81,33 @@ func (l *Ledger) Acquire(_ context.Context, p coditect.AcquireParams) (coditect.
 	now := l.now(p.Now)
 	expires := addTTL(now, p.TTL)
 
-	s := l.shard(p.LicenseID)
+	var id licenseKey
+	var sess session
+	s := l.shard(&id, p.LicenseID)
+	l.parseSession(&sess, p.SessionID, &id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	lic := s.licenses[p.LicenseID]
-	if lic == nil {
-		// Never left empty: Limit >= 1 means this call either grants or finds
-		// a live lease, so no cleanup is needed on any path below.
-		lic = &license{sessions: make(map[string]*lease)}
-		s.licenses[p.LicenseID] = lic
-	}
-	lic.dropExpired(now)
+	s.warm(&sess)
+	// A new license is never left empty: Limit >= 1 means this call either
+	// grants or finds a live lease, so no cleanup is needed on any path below.
+	lic := s.license(&id)
+	s.dropExpired(lic, now)
 
-	if e := lic.sessions[p.SessionID]; e != nil {
-		e.expires = expires
-		lic.fix(e.index)
-		return coditect.AcquireResult{Granted: true, Renewed: true, ExpiresAt: time.Unix(0, expires), InUse: len(lic.expiry)}, nil
+	k, h, known := s.key(lic, &sess)
+	if known {
+		if i := s.find(k, h); i >= 0 {
+			s.extend(i, expires)
+			return coditect.AcquireResult{Granted: true, Renewed: true, ExpiresAt: time.Unix(0, expires), InUse: s.inUse(lic)}, nil
+		}
 	}
-	if len(lic.expiry) >= p.Limit {
-		return coditect.AcquireResult{InUse: len(lic.expiry), EarliestExpiry: time.Unix(0, lic.expiry[0].expires)}, nil
+	if n := s.inUse(lic); n >= p.Limit {
+		return coditect.AcquireResult{InUse: n, EarliestExpiry: time.Unix(0, s.earliest(lic))}, nil
 	}
-	lic.push(&lease{session: p.SessionID, expires: expires})
-	return coditect.AcquireResult{Granted: true, ExpiresAt: time.Unix(0, expires), InUse: len(lic.expiry)}, nil
+	if !known {
+		k, h = s.name(lic, &sess)
+	}
+	s.insert(s.lic(lic), k, h, expires)
+	return coditect.AcquireResult{Granted: true, ExpiresAt: time.Unix(0, expires), InUse: s.inUse(lic)}, nil
 }
 
 // Heartbeat extends a live lease to p.Now+p.TTL. It reports live=false, and
@@ -115,37 +119,50 @@ func (l *Ledger) Heartbeat(_ context.Context, p coditect.HeartbeatParams) (time.
 	}
 	now := l.now(p.Now)
 
-	s := l.shard(p.LicenseID)
+	var id licenseKey
+	var sess session
+	s := l.shard(&id, p.LicenseID)
+	l.parseSession(&sess, p.SessionID, &id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	lic := s.licenses[p.LicenseID]
-	if lic == nil {
+	s.warm(&sess)
+	lic, ok := s.lookupLicense(&id)
+	if !ok {
 		return time.Time{}, false, nil
 	}
-	lic.dropExpired(now)
-	e := lic.sessions[p.SessionID]
-	if e == nil {
-		s.removeIfEmpty(p.LicenseID, lic)
-		return time.Time{}, false, nil
+	if k, h, known := s.key(lic, &sess); known {
+		if i := s.find(k, h); i >= 0 && s.slots[i].expires > now {
+			expires := addTTL(now, p.TTL)
+			s.extend(i, expires)
+			return time.Unix(0, expires), true, nil
+		}
 	}
-	e.expires = addTTL(now, p.TTL)
-	lic.fix(e.index)
-	return time.Unix(0, e.expires), true, nil
+	// The lease is unknown or expired; an expired one is dropped here with
+	// the license's other expired leases.
+	s.dropExpired(lic, now)
+	s.removeIfEmpty(lic)
+	return time.Time{}, false, nil
 }
 
 // Release removes a lease. Releasing an unknown lease does nothing.
 func (l *Ledger) Release(_ context.Context, licenseID, sessionID string) error {
-	s := l.shard(licenseID)
+	var id licenseKey
+	var sess session
+	s := l.shard(&id, licenseID)
+	l.parseSession(&sess, sessionID, &id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	lic := s.licenses[licenseID]
-	if lic == nil {
+	s.warm(&sess)
+	lic, ok := s.lookupLicense(&id)
+	if !ok {
 		return nil
 	}
-	if e := lic.sessions[sessionID]; e != nil {
-		lic.remove(e.index)
+	if k, h, known := s.key(lic, &sess); known {
+		if i := s.find(k, h); i >= 0 {
+			s.remove(s.lic(lic), i)
+		}
 	}
-	s.removeIfEmpty(licenseID, lic)
+	s.removeIfEmpty(lic)
 	return nil
 }
 
@@ -153,28 +170,36 @@ func (l *Ledger) Release(_ context.Context, licenseID, sessionID string) error {
 // now. A zero now means l.Now().
 func (l *Ledger) Count(_ context.Context, licenseID string, now time.Time) (int, error) {
 	n := l.now(now)
-	s := l.shard(licenseID)
+	var id licenseKey
+	s := l.shard(&id, licenseID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	lic := s.licenses[licenseID]
-	if lic == nil {
+	lic, ok := s.lookupLicense(&id)
+	if !ok {
 		return 0, nil
 	}
-	lic.dropExpired(n)
-	s.removeIfEmpty(licenseID, lic)
-	return len(lic.expiry), nil
+	s.dropExpired(lic, n)
+	live := s.inUse(lic)
+	s.removeIfEmpty(lic)
+	return live, nil
 }
 
 // Lookup returns the expiry of a lease live at now; ok is false if it is
 // expired or unknown. A zero now means l.Now().
 func (l *Ledger) Lookup(_ context.Context, licenseID, sessionID string, now time.Time) (time.Time, bool, error) {
 	n := l.now(now)
-	s := l.shard(licenseID)
+	var id licenseKey
+	var sess session
+	s := l.shard(&id, licenseID)
+	l.parseSession(&sess, sessionID, &id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if lic := s.licenses[licenseID]; lic != nil {
-		if e := lic.sessions[sessionID]; e != nil && e.expires > n {
-			return time.Unix(0, e.expires), true, nil
+	s.warm(&sess)
+	if lic, ok := s.lookupLicense(&id); ok {
+		if k, h, known := s.key(lic, &sess); known {
+			if i := s.find(k, h); i >= 0 && s.slots[i].expires > n {
+				return time.Unix(0, s.slots[i].expires), true, nil
+			}
 		}
 	}
 	return time.Time{}, false, nil
@@ -205,22 +230,27 @@ func (l *Ledger) Restore(_ context.Context, licenseID string, leases []coditect.
 }
 
 func (l *Ledger) restore(licenseID, sessionID string, expires int64) {
-	s := l.shard(licenseID)
+	var id licenseKey
+	var sess session
+	s := l.shard(&id, licenseID)
+	l.parseSession(&sess, sessionID, &id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	lic := s.licenses[licenseID]
-	if lic == nil {
-		lic = &license{sessions: make(map[string]*lease)}
-		s.licenses[licenseID] = lic
-	}
-	if e := lic.sessions[sessionID]; e != nil {
-		if expires > e.expires {
-			e.expires = expires
-			lic.fix(e.index)
+	s.warm(&sess)
+	lic := s.license(&id)
+	k, h, known := s.key(lic, &sess)
+	if known {
+		if i := s.find(k, h); i >= 0 {
+			if expires > s.slots[i].expires {
+				s.extend(i, expires)
+			}
+			return
 		}
-		return
 	}
-	lic.push(&lease{session: sessionID, expires: expires})
+	if !known {
+		k, h = s.name(lic, &sess)
+	}
+	s.insert(s.lic(lic), k, h, expires)
 }
 
 // Ping returns nil: memory is always reachable.
@@ -231,19 +261,24 @@ func (l *Ledger) Ping(context.Context) error {
 // Prune drops every lease expired at now, across all licenses, and returns
 // how many it dropped. Calls drop expired leases of the licenses they touch;
 // Prune is for licenses nobody touches any more, and costs O(licenses) plus
-// O(log n) per dropped lease. A zero now means l.Now().
+// O(log n) per lease it drops or re-queues. A zero now means l.Now().
 func (l *Ledger) Prune(now time.Time) int {
 	n := l.now(now)
 	dropped := 0
 	for i := range l.shards {
 		s := &l.shards[i]
 		s.mu.Lock()
-		for id, lic := range s.licenses {
-			before := len(lic.expiry)
-			lic.dropExpired(n)
-			dropped += before - len(lic.expiry)
-			s.removeIfEmpty(id, lic)
+		for i := range s.licenses.entries {
+			c := s.lic(uint32(i))
+			if c.state != liveEntry {
+				continue
+			}
+			before := len(c.queue)
+			s.dropExpired(uint32(i), n)
+			dropped += before - len(c.queue)
+			s.dropIfEmpty(uint32(i))
 		}
+		s.licenses.shrink()
 		s.mu.Unlock()
 	}
 	return dropped
@@ -256,16 +291,16 @@ func (l *Ledger) Len() int {
 	for i := range l.shards {
 		s := &l.shards[i]
 		s.mu.Lock()
-		for _, lic := range s.licenses {
-			n += len(lic.expiry)
-		}
+		n += s.count
 		s.mu.Unlock()
 	}
 	return n
 }
 
-func (l *Ledger) shard(licenseID string) *shard {
-	return &l.shards[maphash.String(l.seed, licenseID)%shardCount]
+// shard parses a license ID into id and returns the license's shard.
+func (l *Ledger) shard(id *licenseKey, licenseID string) *shard {
+	id.parse(licenseID, maphash.String(l.seed, licenseID))
+	return &l.shards[id.hash%shardCount]
 }
 
 func (l *Ledger) now(t time.Time) int64 {
@@ -275,12 +310,10 @@ func (l *Ledger) now(t time.Time) int64 {
 	return unixNano(t)
 }
 
-// removeIfEmpty forgets a license without leases, so idle licenses cost no
-// memory. The caller holds s.mu.
-func (s *shard) removeIfEmpty(licenseID string, lic *license) {
-	if len(lic.expiry) == 0 {
-		delete(s.licenses, licenseID)
-	}
+// inUse is the number of leases a license holds: after dropExpired, the
+// number of live ones.
+func (s *shard) inUse(lic uint32) int {
+	return len(s.lic(lic).queue)
 }
 
 var (
@@ -307,76 +340,4 @@ func addTTL(now int64, ttl time.Duration) int64 {
 		return math.MaxInt64
 	}
 	return now + int64(ttl)
-}
-
-func (c *license) dropExpired(now int64) {
-	for len(c.expiry) > 0 && c.expiry[0].expires <= now {
-		c.remove(0)
-	}
-}
-
-func (c *license) push(e *lease) {
-	e.index = len(c.expiry)
-	c.expiry = append(c.expiry, e)
-	c.sessions[e.session] = e
-	c.up(e.index)
-}
-
-func (c *license) remove(i int) {
-	e := c.expiry[i]
-	last := len(c.expiry) - 1
-	if i != last {
-		c.swap(i, last)
-	}
-	c.expiry[last] = nil // let the lease be collected
-	c.expiry = c.expiry[:last]
-	if i != last {
-		c.fix(i)
-	}
-	delete(c.sessions, e.session)
-}
-
-// fix restores the heap order after the lease at i changed its expiry.
-func (c *license) fix(i int) {
-	if !c.down(i) {
-		c.up(i)
-	}
-}
-
-func (c *license) up(j int) {
-	for j > 0 {
-		i := (j - 1) / 2
-		if c.expiry[i].expires <= c.expiry[j].expires {
-			break
-		}
-		c.swap(i, j)
-		j = i
-	}
-}
-
-func (c *license) down(i0 int) bool {
-	n := len(c.expiry)
-	i := i0
-	for {
-		j := 2*i + 1
-		if j >= n {
-			break
-		}
-		if r := j + 1; r < n && c.expiry[r].expires < c.expiry[j].expires {
-			j = r
-		}
-		if c.expiry[i].expires <= c.expiry[j].expires {
-			break
-		}
-		c.swap(i, j)
-		i = j
-	}
-	return i > i0
-}
-
-func (c *license) swap(i, j int) {
-	h := c.expiry
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
 }
