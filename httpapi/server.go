@@ -157,8 +157,7 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		rec := &headerRecorder{header: http.Header{}}
-		api.ServeHTTP(rec, r)
-		r.Pattern = ""
+		api.ServeHTTP(rec, r) // matches nothing: leaves r.Pattern empty
 		if rec.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", rec.header.Get("Allow"))
 			s.writeError(w, r, coditect.Errorf(coditect.CodeMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))

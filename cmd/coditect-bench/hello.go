@@ -52,10 +52,7 @@ func hello(ctx context.Context, c int, d time.Duration, out io.Writer) error {
 		return fmt.Errorf("hello: no request succeeded")
 	}
 	slices.Sort(all)
-	pct := func(p float64) float64 {
-		return float64(all[int(p*float64(len(all)-1))].Microseconds()) / 1000
-	}
 	fmt.Fprintf(out, "calibration: bare net/http hello world on loopback, c=%d, %v: %.0f requests/s (p50 %.2f ms, p99 %.2f ms)\n",
-		c, elapsed.Round(time.Millisecond), float64(len(all))/elapsed.Seconds(), pct(0.50), pct(0.99))
+		c, elapsed.Round(time.Millisecond), float64(len(all))/elapsed.Seconds(), quantile(all, 0.50), quantile(all, 0.99))
 	return nil
 }
