@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -63,6 +64,7 @@ type config struct {
 	Timeout       time.Duration
 	JSON          bool
 	Seed          int64
+	CPUProfile    string
 }
 
 func parseConfig(args []string, getenv func(string) string, errOut io.Writer) (config, error) {
@@ -88,6 +90,7 @@ func parseConfig(args []string, getenv func(string) string, errOut io.Writer) (c
 	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "per-request timeout")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON")
 	fs.Int64Var(&c.Seed, "seed", 1, "random seed for lifecycle mode")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the tool's own CPU profile to this file (how much of the machine the tool takes)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -126,6 +129,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, er
 	cfg, err := parseConfig(args, getenv, errOut)
 	if err != nil {
 		return err
+	}
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if cfg.Mode == "hello" {
 		return hello(ctx, cfg.Concurrency, cfg.Duration, out)
