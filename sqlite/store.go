@@ -47,6 +47,10 @@ type Store struct {
 	batch *committer
 	// licenses caches license rows by key digest (license.go).
 	licenses licenseCache
+	// ckpt copies the WAL into the database file off the write path
+	// (checkpoint.go), on a connection of its own.
+	ckptDB *sql.DB
+	ckpt   *checkpointer
 }
 
 // Open opens (creating if needed) the database file at path, including its
@@ -72,7 +76,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"&_pragma=busy_timeout(5000)"+
 		"&_pragma=journal_mode(WAL)"+
 		"&_pragma=synchronous(NORMAL)"+
-		"&_pragma=foreign_keys(1)")
+		"&_pragma=foreign_keys(1)"+
+		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", walSafetyNet))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
@@ -108,7 +113,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open sqlite store: %w", err), wq.Close(), read.Close(), write.Close())
 	}
-	return &Store{write: write, read: read, wq: wq, rq: rq, batch: newCommitter(write, wq)}, nil
+	ckptDB, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite store: %w", err), rq.Close(), wq.Close(), read.Close(), write.Close())
+	}
+	ckptDB.SetMaxOpenConns(1)
+	ckptDB.SetMaxIdleConns(1)
+	ckptDB.SetConnMaxLifetime(0)
+	ckptDB.SetConnMaxIdleTime(0)
+	return &Store{
+		write: write, read: read, wq: wq, rq: rq, batch: newCommitter(write, wq),
+		ckptDB: ckptDB, ckpt: newCheckpointer(ckptDB, checkpointInterval),
+	}, nil
 }
 
 // migrate applies every pending migration with a goose Provider, which keeps
@@ -142,7 +158,8 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the prepared statements and both connection pools.
 func (s *Store) Close() error {
 	s.batch.close()
-	return errors.Join(s.rq.Close(), s.wq.Close(), s.read.Close(), s.write.Close())
+	s.ckpt.close()
+	return errors.Join(s.rq.Close(), s.wq.Close(), s.read.Close(), s.ckptDB.Close(), s.write.Close())
 }
 
 // inTx runs fn in one write transaction, committing when fn returns nil.

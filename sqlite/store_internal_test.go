@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coditect/coditect-license/sqlite/internal/sqlcdb"
 )
@@ -32,6 +35,7 @@ func TestPragmas(t *testing.T) {
 		{"write", s.write, "foreign_keys", "1"},
 		{"write", s.write, "synchronous", "1"}, // NORMAL
 		{"write", s.write, "query_only", "0"},
+		{"write", s.write, "wal_autocheckpoint", fmt.Sprint(walSafetyNet)},
 		{"read", s.read, "journal_mode", "wal"},
 		{"read", s.read, "busy_timeout", "5000"},
 		{"read", s.read, "query_only", "1"},
@@ -149,3 +153,58 @@ func TestCommitterFallsBackToOneWritePerTransaction(t *testing.T) {
 }
 
 var errConflict = errors.New("constraint violation")
+
+// The checkpointer copies commits into the database file by itself: a copy
+// of the file alone, without its WAL, soon holds every row written,
+// although no commit reached the write connection's autocheckpoint.
+func TestCheckpointerCopiesTheWALIntoTheFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s, err := Open(t.Context(), filepath.Join(dir, "coditect.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.write.ExecContext(t.Context(), `CREATE TABLE scratch (i INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	const n = 50
+	for i := range n {
+		if _, err := s.write.ExecContext(t.Context(), `INSERT INTO scratch (i) VALUES (?)`, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := countInFileAlone(t, filepath.Join(dir, "coditect.db"))
+		if err == nil && got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rows in the database file without its WAL: got %d (error %v), want %d", got, err, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// countInFileAlone copies the database file, without its WAL, and counts
+// the scratch rows in the copy.
+func countInFileAlone(t *testing.T, path string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	cp := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(cp, data, 0o600); err != nil {
+		return 0, err
+	}
+	db, err := sql.Open("sqlite", cp+"?_pragma=query_only(1)")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var n int
+	err = db.QueryRowContext(t.Context(), "SELECT count(*) FROM scratch").Scan(&n)
+	return n, err
+}

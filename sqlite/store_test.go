@@ -24,7 +24,7 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func open(t *testing.T, path string) *sqlite.Store {
+func open(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(t.Context(), path)
 	if err != nil {
@@ -40,7 +40,7 @@ func open(t *testing.T, path string) *sqlite.Store {
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-func seed(t *testing.T, s *sqlite.Store) (*coditect.Tenant, *coditect.License) {
+func seed(t testing.TB, s *sqlite.Store) (*coditect.Tenant, *coditect.License) {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	tn := &coditect.Tenant{ID: newID(), Name: "Acme", CreatedAt: now}
