@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"hash"
 	"strings"
+	"sync"
 
 	coditect "github.com/coditect/coditect-license"
 )
@@ -32,6 +34,9 @@ type SessionClaims struct {
 // server secret. Verification needs no store read.
 type SessionTokens struct {
 	secret []byte
+	// macs pools HMAC states keyed by secret: a new one hashes the key
+	// twice before the first byte of the token.
+	macs sync.Pool
 }
 
 // NewSessionTokens returns a codec keyed by secret, which must hold at least
@@ -40,7 +45,9 @@ func NewSessionTokens(secret []byte) (*SessionTokens, error) {
 	if len(secret) < 32 {
 		return nil, errors.New("session token secret must be at least 32 bytes")
 	}
-	return &SessionTokens{secret: secret}, nil
+	t := &SessionTokens{secret: secret}
+	t.macs.New = func() any { return hmac.New(sha256.New, secret) }
+	return t, nil
 }
 
 // Sign returns the token for c: "st1.<payload>.<mac>", both base64url.
@@ -65,16 +72,22 @@ func (s *SessionTokens) Verify(token string) (SessionClaims, error) {
 	if !ok {
 		return SessionClaims{}, invalid
 	}
-	mac, err := base64.RawURLEncoding.DecodeString(m)
-	if err != nil || !hmac.Equal(mac, s.mac(p)) {
+	// Decoded into buffers on the stack: the lengths are bounded above.
+	var macBuf [sha256.Size + 3]byte
+	var payloadBuf [maxSessionTokenLength]byte
+	if base64.RawURLEncoding.DecodedLen(len(m)) > len(macBuf) {
 		return SessionClaims{}, invalid
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(p)
+	n, err := base64.RawURLEncoding.Decode(macBuf[:], []byte(m))
+	if err != nil || !hmac.Equal(macBuf[:n], s.mac(p)) {
+		return SessionClaims{}, invalid
+	}
+	n, err = base64.RawURLEncoding.Decode(payloadBuf[:], []byte(p))
 	if err != nil {
 		return SessionClaims{}, invalid
 	}
-	var c SessionClaims
-	if err := json.Unmarshal(payload, &c); err != nil {
+	c, err := decodeClaims(payloadBuf[:n])
+	if err != nil {
 		return SessionClaims{}, invalid
 	}
 	if c.TenantID == "" || c.LicenseID == "" || c.SessionID == "" || c.LeaseTTLSeconds <= 0 || c.HeartbeatIntervalSeconds <= 0 {
@@ -84,7 +97,78 @@ func (s *SessionTokens) Verify(token string) (SessionClaims, error) {
 }
 
 func (s *SessionTokens) mac(payload string) []byte {
-	h := hmac.New(sha256.New, s.secret)
-	h.Write([]byte(sessionTokenVersion + "." + payload))
-	return h.Sum(nil)
+	h := s.macs.Get().(hash.Hash)
+	h.Reset()
+	h.Write([]byte(sessionTokenVersion + "."))
+	h.Write([]byte(payload))
+	sum := h.Sum(nil)
+	s.macs.Put(h)
+	return sum
+}
+
+// decodeClaims decodes a token's payload. Sign writes it with encoding/json
+// in one layout, {"t":"…","l":"…","s":"…","ttl":n,"hb":n}, which is read
+// directly when the strings need no unescaping; anything else goes to
+// encoding/json, with the same result (FuzzDecodeClaims checks that).
+// Half of a heartbeat's token check was encoding/json.
+func decodeClaims(p []byte) (SessionClaims, error) {
+	if c, ok := decodeCanonical(p); ok {
+		return c, nil
+	}
+	var c SessionClaims
+	err := json.Unmarshal(p, &c)
+	return c, err
+}
+
+func decodeCanonical(p []byte) (c SessionClaims, ok bool) {
+	rest := p
+	field := func(name string) bool { // `"name":`
+		if len(rest) < len(name)+3 || rest[0] != '"' || string(rest[1:1+len(name)]) != name || rest[1+len(name)] != '"' || rest[2+len(name)] != ':' {
+			return false
+		}
+		rest = rest[len(name)+3:]
+		return true
+	}
+	str := func(name string, out *string) bool {
+		if !field(name) || len(rest) == 0 || rest[0] != '"' {
+			return false
+		}
+		for i := 1; i < len(rest); i++ {
+			switch b := rest[i]; {
+			case b == '"':
+				*out = string(rest[1:i])
+				rest = rest[i+1:]
+				return true
+			case b < 0x20 || b == '\\' || b >= 0x7f:
+				return false // escapes, control bytes, non-ASCII: encoding/json
+			}
+		}
+		return false
+	}
+	num := func(name string, out *int) bool {
+		if !field(name) {
+			return false
+		}
+		i, v := 0, 0
+		for i < len(rest) && i < 9 && rest[i] >= '0' && rest[i] <= '9' {
+			v = v*10 + int(rest[i]-'0')
+			i++
+		}
+		if i == 0 || (i > 1 && rest[0] == '0') || (i < len(rest) && rest[i] >= '0' && rest[i] <= '9') {
+			return false // none, a leading zero, or too long
+		}
+		*out, rest = v, rest[i:]
+		return true
+	}
+	sep := func(b byte) bool {
+		if len(rest) == 0 || rest[0] != b {
+			return false
+		}
+		rest = rest[1:]
+		return true
+	}
+	ok = sep('{') && str("t", &c.TenantID) && sep(',') && str("l", &c.LicenseID) && sep(',') &&
+		str("s", &c.SessionID) && sep(',') && num("ttl", &c.LeaseTTLSeconds) && sep(',') &&
+		num("hb", &c.HeartbeatIntervalSeconds) && sep('}') && len(rest) == 0
+	return c, ok
 }
