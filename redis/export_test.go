@@ -1,5 +1,11 @@
 package redis
 
+import (
+	"context"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
 // ScriptHashes returns the SHA-1 digests of the ledger's scripts, as
 // EVALSHA and SCRIPT EXISTS name them.
 func ScriptHashes() []string {
@@ -9,4 +15,15 @@ func ScriptHashes() []string {
 // Keys returns the leases and state keys of a license.
 func (l *Ledger) Keys(licenseID string) []string {
 	return l.keys(licenseID)
+}
+
+// Pipeliner is the pipeliner of the ledger's calls, for its own tests.
+type Pipeliner = pipeliner
+
+// NewPipeliner returns a pipeliner on client.
+func NewPipeliner(client goredis.UniversalClient) *Pipeliner { return &pipeliner{client: client} }
+
+// Do sends one command through p.
+func (p *Pipeliner) Do(ctx context.Context, add func(goredis.Pipeliner) goredis.Cmder) (goredis.Cmder, error) {
+	return p.do(ctx, add)
 }

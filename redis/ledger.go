@@ -21,7 +21,8 @@
 //
 // Every call but Release is one Lua script in scripts/, run by SHA with a
 // fallback to EVAL when the server (or the cluster node that owns the slot)
-// does not have it cached. Scripts run without interleaving, which is what
+// does not have it cached. Calls that wait at the same time share one
+// pipeline (pipeline.go). Scripts run without interleaving, which is what
 // makes the limit check and the grant one atomic step. The scripts need
 // Redis 6.2 or later (ZADD GT).
 //
@@ -73,6 +74,8 @@ type Ledger struct {
 	client     goredis.UniversalClient
 	prefix     string
 	clientTime bool
+	// pipe sends concurrent calls together (pipeline.go).
+	pipe *pipeliner
 }
 
 // New returns a Ledger on client, which may be a single-node client or a
@@ -82,7 +85,7 @@ func New(client goredis.UniversalClient, opts Options) *Ledger {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
 	}
-	return &Ledger{client: client, prefix: opts.Prefix, clientTime: opts.ClientTime}
+	return &Ledger{client: client, prefix: opts.Prefix, clientTime: opts.ClientTime, pipe: &pipeliner{client: client}}
 }
 
 var (
@@ -97,7 +100,7 @@ var (
 	//go:embed scripts/restore.lua
 	restoreSource string
 
-	// Script.Run sends EVALSHA and falls back to EVAL on NOSCRIPT, which
+	// Ledger.run sends EVALSHA and falls back to EVAL on NOSCRIPT, which
 	// also caches the script on the node that ran it; on a cluster both go
 	// to the node that owns the keys' slot.
 	acquireScript   = goredis.NewScript(acquireSource)
@@ -173,7 +176,12 @@ func (l *Ledger) Release(ctx context.Context, licenseID, sessionID string) error
 	if licenseID == "" || sessionID == "" {
 		return nil
 	}
-	if err := l.client.ZRem(ctx, l.leasesKey(licenseID), sessionID).Err(); err != nil {
+	key := l.leasesKey(licenseID)
+	cmd, err := l.pipe.do(ctx, func(p goredis.Pipeliner) goredis.Cmder { return p.ZRem(ctx, key, sessionID) })
+	if err == nil {
+		err = cmd.Err()
+	}
+	if err != nil {
 		return mapError("release", licenseID, err)
 	}
 	return nil
@@ -253,8 +261,20 @@ func ping(ctx context.Context, client goredis.UniversalClient) error {
 // run runs a script on the license's keys and returns its reply of n
 // integers, or an error wrapping coditect.ErrLedgerLost if the script found
 // the license lost.
+//
+// The script goes by EVALSHA in a shared pipeline (pipeline.go); when the
+// node does not have it cached (a restarted Redis), it runs again alone by
+// EVAL, which also caches it.
 func (l *Ledger) run(ctx context.Context, s *goredis.Script, op, licenseID string, n int, args ...any) ([]int64, error) {
-	cmd := s.Run(ctx, l.client, l.keys(licenseID), args...)
+	keys := l.keys(licenseID)
+	c, err := l.pipe.do(ctx, func(p goredis.Pipeliner) goredis.Cmder { return p.EvalSha(ctx, s.Hash(), keys, args...) })
+	if err != nil {
+		return nil, mapError(op, licenseID, err)
+	}
+	cmd := c.(*goredis.Cmd)
+	if err := cmd.Err(); err != nil && goredis.HasErrorPrefix(err, "NOSCRIPT") {
+		cmd = s.Eval(ctx, l.client, keys, args...)
+	}
 	if err := cmd.Err(); err != nil {
 		return nil, mapError(op, licenseID, err)
 	}
