@@ -42,6 +42,13 @@ func (s *Store) CreateSession(ctx context.Context, sess *coditect.Session) error
 		EndedAt:         nullMillis(sess.EndedAt),
 		EndReason:       sql.NullString{String: string(sess.EndReason), Valid: sess.EndReason != ""},
 	}
+	if status == coditect.SessionActive && sess.InstanceID != "" {
+		// Before the insert is submitted, so that no FindActiveSession can
+		// see the row committed but not the key in the filter. Should the
+		// insert fail, the key is a harmless false positive.
+		done := s.instances.adding(sess.TenantID, sess.LicenseID, sess.Fingerprint, sess.InstanceID)
+		defer done()
+	}
 	err = s.batch.do(ctx, func(ctx context.Context, q *sqlcdb.Queries) error {
 		return q.CreateSession(ctx, p)
 	})
@@ -58,8 +65,13 @@ func (s *Store) GetSession(ctx context.Context, tenantID, id string) (*coditect.
 }
 
 // FindActiveSession returns the active session for a license, fingerprint
-// and instance ID; with an empty instance ID, the newest such session.
+// and non-empty instance ID; an empty instance ID names no instance and is
+// always CodeNotFound. Nearly every acquire asks for an instance that has no
+// session, and the instance filter answers those without a query.
 func (s *Store) FindActiveSession(ctx context.Context, tenantID, licenseID, fingerprint, instanceID string) (*coditect.Session, error) {
+	if instanceID == "" || !s.instances.mayContain(tenantID, licenseID, fingerprint, instanceID) {
+		return nil, storeError("find active session", sessionKind, sql.ErrNoRows)
+	}
 	row, err := s.rq.FindActiveSession(ctx, sqlcdb.FindActiveSessionParams{
 		TenantID:    tenantID,
 		LicenseID:   licenseID,

@@ -47,6 +47,9 @@ type Store struct {
 	batch *committer
 	// licenses caches license rows by key digest (license.go).
 	licenses licenseCache
+	// instances holds the keys of sessions that may be active, so that
+	// FindActiveSession can miss without a query (filter.go).
+	instances *instances
 	// ckpt copies the WAL into the database file off the write path
 	// (checkpoint.go), on a connection of its own.
 	ckptDB *sql.DB
@@ -55,6 +58,10 @@ type Store struct {
 
 // Open opens (creating if needed) the database file at path, including its
 // parent directory, and migrates it to the latest schema.
+//
+// The store must be the only writer of the file while it is open: it
+// caches licenses and the keys of active sessions, and a row that another
+// process wrote would be missed. Reading the file from elsewhere is fine.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
 		return nil, fmt.Errorf("open sqlite store: %q is not a plain file path", path)
@@ -102,6 +109,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := read.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("open sqlite store: %w", err), read.Close(), write.Close())
 	}
+	instances := newInstanceFilter(filterLog2Bits)
+	if err := loadInstanceFilter(ctx, read, instances, filterPage); err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite store: %w", err), read.Close(), write.Close())
+	}
 
 	// Every statement is prepared once (per connection, lazily, by
 	// database/sql) rather than parsed on every call.
@@ -123,6 +134,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	ckptDB.SetConnMaxIdleTime(0)
 	return &Store{
 		write: write, read: read, wq: wq, rq: rq, batch: newCommitter(write, wq),
+		instances: newInstances(instances, filterLog2Bits, func(ctx context.Context, f *instanceFilter) error {
+			return loadInstanceFilter(ctx, read, f, filterPage)
+		}),
 		ckptDB: ckptDB, ckpt: newCheckpointer(ckptDB, checkpointInterval),
 	}, nil
 }
@@ -157,6 +171,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the prepared statements and both connection pools.
 func (s *Store) Close() error {
+	s.instances.close()
 	s.batch.close()
 	s.ckpt.close()
 	return errors.Join(s.rq.Close(), s.wq.Close(), s.read.Close(), s.ckptDB.Close(), s.write.Close())
