@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"runtime"
 	"sync"
 
 	"github.com/coditect/coditect-license/sqlite/internal/sqlcdb"
@@ -109,14 +110,13 @@ func (c *committer) run() {
 			quitting = true
 			batch = batch[:0]
 		}
-	collect:
-		for len(batch) < maxBatch {
-			select {
-			case op := <-c.ops:
-				batch = append(batch, op)
-			default:
-				break collect
-			}
+		batch = c.collect(batch)
+		if len(batch) == 1 && !quitting {
+			// A write alone pays a whole commit. Let the goroutines that are
+			// runnable now (under load, requests on their way to the next
+			// write) run first: the cost is a scheduler round when idle.
+			runtime.Gosched()
+			batch = c.collect(batch)
 		}
 		if len(batch) > 0 {
 			c.commit(batch)
@@ -128,6 +128,19 @@ func (c *committer) run() {
 			return
 		}
 	}
+}
+
+// collect adds the writes queued now to batch, up to maxBatch.
+func (c *committer) collect(batch []*batchOp) []*batchOp {
+	for len(batch) < maxBatch {
+		select {
+		case op := <-c.ops:
+			batch = append(batch, op)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // commit runs batch in one transaction; if that fails as a whole, it runs
