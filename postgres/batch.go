@@ -25,8 +25,12 @@ import (
 // store's calls.
 //
 // That replaces BEGIN, the tenant, the statement and COMMIT, four round
-// trips, for every call that runs one statement. Calls that run several
-// statements on one snapshot keep an explicit transaction (inTenantTx).
+// trips, for every call that runs one statement. The hot session writes
+// (CreateSession, EndSession) go one step further: those that wait at the
+// same time share one such batch, [tenant; statement; tenant; statement;
+// ...], and so one round trip and one commit (commit.go); one that comes
+// alone is sent as here. Calls that run several statements on one
+// snapshot keep an explicit transaction (inTenantTx).
 // What the implicit transaction lacks is READ ONLY, which the explicit
 // ones of reading calls ask for; a single static SELECT gains nothing from
 // it. As before, pgx prepares a statement on its first use on a

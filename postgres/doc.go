@@ -41,6 +41,21 @@
 // BEGIN and COMMIT. The audit log is append-only besides: coditect_app may
 // insert and read audit_events but has no UPDATE or DELETE grant on it.
 //
+// # Group commit
+//
+// The seat service's writes, a session created on every acquire and ended
+// on every release, go through a committer (commit.go): the ones that
+// wait at the same time, of any tenants, are sent as one pgx batch, each
+// behind its own tenant's set_config, so that many writes share one round
+// trip and one commit (one WAL flush). A write is answered only once the
+// batch committed; one that comes alone is sent on its own as before, at
+// the same cost. A failing statement would roll back the whole shared
+// transaction, so a create in a shared batch skips a taken unique key (ON
+// CONFLICT DO NOTHING) and is then asked again alone for its exact
+// conflict; any other error the server reports sends every write of the
+// batch again alone, each in its own transaction, so each gets its own
+// answer.
+//
 // The one exception is signing_keys, which has no tenant_id and no
 // row-level security on purpose: signing keys belong to the deployment,
 // not to a tenant, and the signer reads them outside any tenant's

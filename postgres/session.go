@@ -17,6 +17,9 @@ import (
 // active session with the same license, fingerprint and non-empty instance
 // ID is CodeConflict (a unique index decides, so concurrent acquires cannot
 // both win); a license that is not the tenant's is CodeNotFound.
+//
+// The insert goes through the committer (commit.go), in a transaction
+// shared with the session writes submitted at the same time.
 func (s *Store) CreateSession(ctx context.Context, sess *coditect.Session) error {
 	metadata, err := encodeMetadata(sess.Metadata)
 	if err != nil {
@@ -26,7 +29,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *coditect.Session) error
 	if status == "" {
 		status = coditect.SessionActive
 	}
-	err = s.tenant(sess.TenantID).CreateSession(ctx, sqlcdb.CreateSessionParams{
+	p := sqlcdb.CreateSessionParams{
 		TenantID:        sess.TenantID,
 		ID:              sess.ID,
 		LicenseID:       sess.LicenseID,
@@ -44,7 +47,23 @@ func (s *Store) CreateSession(ctx context.Context, sess *coditect.Session) error
 		ExpiresAt:       stored(sess.ExpiresAt),
 		EndedAt:         storedPtr(sess.EndedAt),
 		EndReason:       stringPtr(string(sess.EndReason)),
+	}
+	alone := func(ctx context.Context) error {
+		return s.tenant(sess.TenantID).CreateSession(ctx, p)
+	}
+	n, err := s.committer().do(&writeOp{
+		ctx: ctx, tenantID: sess.TenantID, id: sess.ID,
+		shared: func(q *sqlcdb.Queries) {
+			_, _ = q.TryCreateSession(ctx, sqlcdb.TryCreateSessionParams(p))
+		},
+		alone: func(ctx context.Context) (int64, error) { return 1, alone(ctx) },
 	})
+	if err == nil && n == 0 {
+		// A unique index held the row in a shared batch, which skipped it.
+		// Alone, the insert says which index (or finds the conflict gone,
+		// and succeeds: a committed session may have ended since).
+		err = alone(ctx)
+	}
 	return storeError("create session", sessionKind, err)
 }
 
@@ -102,16 +121,25 @@ func (s *Store) ListSessions(ctx context.Context, tenantID string, f coditect.Se
 // EndSession marks an active session ended at at for reason. It reports
 // false when the session had already ended and CodeNotFound when the tenant
 // has no such session.
+//
+// The update goes through the committer (commit.go), in a transaction
+// shared with the session writes submitted at the same time; the check
+// that tells an ended session from a missing one runs after it.
 func (s *Store) EndSession(ctx context.Context, tenantID, id string, reason coditect.EndReason, at time.Time) (bool, error) {
 	q := s.tenant(tenantID)
 	// An empty reason is stored as '' (not NULL), so the CHECK refuses it
 	// as SQLite's does.
 	r := string(reason)
-	n, err := q.EndSession(ctx, sqlcdb.EndSessionParams{
+	p := sqlcdb.EndSessionParams{
 		EndedAt:   storedPtr(&at),
 		EndReason: &r,
 		TenantID:  tenantID,
 		ID:        id,
+	}
+	n, err := s.committer().do(&writeOp{
+		ctx: ctx, tenantID: tenantID, id: id,
+		shared: func(q *sqlcdb.Queries) { _, _ = q.EndSession(ctx, p) },
+		alone:  func(ctx context.Context) (int64, error) { return q.EndSession(ctx, p) },
 	})
 	if err != nil {
 		return false, storeError("end session", sessionKind, err)

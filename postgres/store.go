@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,6 +48,9 @@ type Config struct {
 type Store struct {
 	pool *pgxpool.Pool
 	q    *sqlcdb.Queries
+
+	writesOnce sync.Once
+	writes     *committer // through committer(): started on first use
 }
 
 // Open migrates the database at cfg.URL to the latest schema and opens a
@@ -159,11 +163,20 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pool, waiting for connections in use to be
-// returned. It always returns nil.
+// Close finishes the session writes already submitted, refuses later
+// ones and closes the connection pool, waiting for connections in use to
+// be returned. It always returns nil.
 func (s *Store) Close() error {
+	s.committer().close()
 	s.pool.Close()
 	return nil
+}
+
+// committer returns the store's group committer of session writes,
+// starting it on first use.
+func (s *Store) committer() *committer {
+	s.writesOnce.Do(func() { s.writes = newCommitter(s.pool) })
+	return s.writes
 }
 
 // inTx runs fn in one transaction, committing when fn returns nil. No

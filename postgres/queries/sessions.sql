@@ -9,6 +9,23 @@ INSERT INTO sessions (
     @last_heartbeat_at, @expires_at, @ended_at, @end_reason
 );
 
+-- TryCreateSession is CreateSession for a write that shares its transaction
+-- with others (commit.go): a row that a unique index already holds (the
+-- ID, or the instance's active session) is skipped, 0 rows, instead of
+-- failing, which would roll the whole transaction back. Other errors (the
+-- license's foreign key, a CHECK) still fail.
+-- name: TryCreateSession :execrows
+INSERT INTO sessions (
+    tenant_id, id, license_id, fingerprint, instance_id, user_name, hostname,
+    client_name, client_version, ip, metadata, status, started_at,
+    last_heartbeat_at, expires_at, ended_at, end_reason
+) VALUES (
+    @tenant_id, @id, @license_id, @fingerprint, @instance_id, @user_name, @hostname,
+    @client_name, @client_version, @ip, @metadata, @status, @started_at,
+    @last_heartbeat_at, @expires_at, @ended_at, @end_reason
+)
+ON CONFLICT DO NOTHING;
+
 -- name: GetSession :one
 SELECT * FROM sessions
 WHERE tenant_id = @tenant_id AND id = @id;

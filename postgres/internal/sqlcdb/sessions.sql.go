@@ -458,3 +458,67 @@ func (q *Queries) TouchSessions(ctx context.Context, arg TouchSessionsParams) (i
 	}
 	return result.RowsAffected(), nil
 }
+
+const tryCreateSession = `-- name: TryCreateSession :execrows
+INSERT INTO sessions (
+    tenant_id, id, license_id, fingerprint, instance_id, user_name, hostname,
+    client_name, client_version, ip, metadata, status, started_at,
+    last_heartbeat_at, expires_at, ended_at, end_reason
+) VALUES (
+    $1, $2, $3, $4, $5, $6, $7,
+    $8, $9, $10, $11, $12, $13,
+    $14, $15, $16, $17
+)
+ON CONFLICT DO NOTHING
+`
+
+type TryCreateSessionParams struct {
+	TenantID        string
+	ID              string
+	LicenseID       string
+	Fingerprint     string
+	InstanceID      string
+	UserName        string
+	Hostname        string
+	ClientName      string
+	ClientVersion   string
+	Ip              string
+	Metadata        []byte
+	Status          string
+	StartedAt       time.Time
+	LastHeartbeatAt time.Time
+	ExpiresAt       time.Time
+	EndedAt         *time.Time
+	EndReason       *string
+}
+
+// TryCreateSession is CreateSession for a write that shares its transaction
+// with others (commit.go): a row that a unique index already holds (the
+// ID, or the instance's active session) is skipped, 0 rows, instead of
+// failing, which would roll the whole transaction back. Other errors (the
+// license's foreign key, a CHECK) still fail.
+func (q *Queries) TryCreateSession(ctx context.Context, arg TryCreateSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, tryCreateSession,
+		arg.TenantID,
+		arg.ID,
+		arg.LicenseID,
+		arg.Fingerprint,
+		arg.InstanceID,
+		arg.UserName,
+		arg.Hostname,
+		arg.ClientName,
+		arg.ClientVersion,
+		arg.Ip,
+		arg.Metadata,
+		arg.Status,
+		arg.StartedAt,
+		arg.LastHeartbeatAt,
+		arg.ExpiresAt,
+		arg.EndedAt,
+		arg.EndReason,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
