@@ -60,38 +60,41 @@ func (s *SessionTokens) Sign(c SessionClaims) string {
 // Verify checks a token's MAC and returns its claims, or a CodeInvalidToken
 // error for anything malformed or forged.
 func (s *SessionTokens) Verify(token string) (SessionClaims, error) {
-	invalid := coditect.Errorf(coditect.CodeInvalidToken, "The session token is malformed or was not issued by this server.")
+	// Built only when needed: a heartbeat's token is almost always valid.
+	invalid := func() (SessionClaims, error) {
+		return SessionClaims{}, coditect.Errorf(coditect.CodeInvalidToken, "The session token is malformed or was not issued by this server.")
+	}
 	if len(token) > maxSessionTokenLength {
-		return SessionClaims{}, invalid
+		return invalid()
 	}
 	version, rest, ok := strings.Cut(token, ".")
 	if !ok || version != sessionTokenVersion {
-		return SessionClaims{}, invalid
+		return invalid()
 	}
 	p, m, ok := strings.Cut(rest, ".")
 	if !ok {
-		return SessionClaims{}, invalid
+		return invalid()
 	}
 	// Decoded into buffers on the stack: the lengths are bounded above.
 	var macBuf [sha256.Size + 3]byte
 	var payloadBuf [maxSessionTokenLength]byte
 	if base64.RawURLEncoding.DecodedLen(len(m)) > len(macBuf) {
-		return SessionClaims{}, invalid
+		return invalid()
 	}
 	n, err := base64.RawURLEncoding.Decode(macBuf[:], []byte(m))
 	if err != nil || !hmac.Equal(macBuf[:n], s.mac(p)) {
-		return SessionClaims{}, invalid
+		return invalid()
 	}
 	n, err = base64.RawURLEncoding.Decode(payloadBuf[:], []byte(p))
 	if err != nil {
-		return SessionClaims{}, invalid
+		return invalid()
 	}
 	c, err := decodeClaims(payloadBuf[:n])
 	if err != nil {
-		return SessionClaims{}, invalid
+		return invalid()
 	}
 	if c.TenantID == "" || c.LicenseID == "" || c.SessionID == "" || c.LeaseTTLSeconds <= 0 || c.HeartbeatIntervalSeconds <= 0 {
-		return SessionClaims{}, invalid
+		return invalid()
 	}
 	return c, nil
 }
@@ -115,8 +118,9 @@ func decodeClaims(p []byte) (SessionClaims, error) {
 	if c, ok := decodeCanonical(p); ok {
 		return c, nil
 	}
+	// A copy, so that p (the caller's stack buffer) does not escape.
 	var c SessionClaims
-	err := json.Unmarshal(p, &c)
+	err := json.Unmarshal(append([]byte(nil), p...), &c)
 	return c, err
 }
 
