@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -27,3 +28,7 @@ func NewPipeliner(client goredis.UniversalClient) *Pipeliner { return &pipeliner
 func (p *Pipeliner) Do(ctx context.Context, add func(goredis.Pipeliner) goredis.Cmder) (goredis.Cmder, error) {
 	return p.do(ctx, add)
 }
+
+// SetQuietFor sets how long a channel without subscribers gets no
+// heartbeat events.
+func (b *EventBus) SetQuietFor(d time.Duration) { b.quietFor = d }
