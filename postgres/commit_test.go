@@ -171,7 +171,7 @@ func holdCommitter(t *testing.T, s *Store, r tenantRows) (release func()) {
 // waitQueued waits until n writes wait for the committer of s.
 func waitQueued(t *testing.T, s *Store, n int) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%d writes to queue", n), func() bool { return len(s.committer().ops) == n })
+	waitFor(t, fmt.Sprintf("%d writes to queue", n), func() bool { return s.committer().queue.Queued() == n })
 }
 
 // inOneBatch runs calls, each of which submits one write first, so that
@@ -521,12 +521,7 @@ func closeWithQueuedWrites(t *testing.T) {
 	waitQueued(t, s, len(queued))
 	var closing sync.WaitGroup
 	closing.Go(func() { s.Close() })
-	waitFor(t, "close to begin", func() bool {
-		c := s.committer()
-		c.mu.RLock()
-		defer c.mu.RUnlock()
-		return c.closed
-	})
+	waitFor(t, "close to begin", func() bool { return s.committer().queue.Closed() })
 	release()
 	wait(t, "the queued writes", &wg)
 	wait(t, "close", &closing)

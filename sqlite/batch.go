@@ -4,9 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"runtime"
-	"sync"
 
+	"github.com/coditect/coditect-license/internal/groupcommit"
 	"github.com/coditect/coditect-license/sqlite/internal/sqlcdb"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -30,15 +29,9 @@ var errClosed = errors.New("sqlite store is closed")
 // Every write is acknowledged only after the transaction holding it
 // committed, so durability is what it is for a write alone (see Open).
 type committer struct {
-	db *sql.DB
-	q  *sqlcdb.Queries
-
-	ops  chan *batchOp
-	quit chan struct{}
-	done chan struct{}
-
-	mu     sync.RWMutex // held for reading while sending on ops
-	closed bool
+	db    *sql.DB
+	q     *sqlcdb.Queries
+	queue *groupcommit.Queue[*batchOp]
 }
 
 // A batchOp is one write. Its fn must not leave a partial write behind when
@@ -53,14 +46,17 @@ type batchOp struct {
 	done chan struct{}
 }
 
+// newCommitter starts the committer. A write found alone waits one
+// scheduler round for company (groupcommit.Start's yieldAlone): under load
+// most batches carried a single write, and each paid a whole commit.
 func newCommitter(db *sql.DB, q *sqlcdb.Queries) *committer {
-	c := &committer{
-		db: db, q: q,
-		ops:  make(chan *batchOp, maxBatch),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
-	}
-	go c.run()
+	c := &committer{db: db, q: q}
+	c.queue = groupcommit.Start(maxBatch, true, errClosed, func(batch []*batchOp) {
+		c.commit(batch)
+		for _, op := range batch {
+			close(op.done)
+		}
+	})
 	return c
 }
 
@@ -70,78 +66,15 @@ func newCommitter(db *sql.DB, q *sqlcdb.Queries) *committer {
 // interrupting a statement would roll back the other writes of its batch.
 func (c *committer) do(ctx context.Context, fn func(context.Context, *sqlcdb.Queries) error) error {
 	op := &batchOp{ctx: ctx, fn: fn, done: make(chan struct{})}
-	c.mu.RLock()
-	if c.closed {
-		c.mu.RUnlock()
-		return errClosed
+	if err := c.queue.Send(ctx, op); err != nil {
+		return err
 	}
-	select {
-	case c.ops <- op:
-	case <-ctx.Done():
-		c.mu.RUnlock()
-		return ctx.Err()
-	}
-	c.mu.RUnlock()
 	<-op.done
 	return op.err
 }
 
 // close stops the writer once the writes already queued are done.
-func (c *committer) close() {
-	c.mu.Lock()
-	if !c.closed {
-		c.closed = true
-		close(c.quit) // no send can follow: senders hold mu for reading
-	}
-	c.mu.Unlock()
-	<-c.done
-}
-
-func (c *committer) run() {
-	defer close(c.done)
-	batch := make([]*batchOp, 0, maxBatch)
-	for {
-		quitting := false
-		select {
-		case op := <-c.ops:
-			batch = append(batch[:0], op)
-		case <-c.quit:
-			// Writes queued before close are still made.
-			quitting = true
-			batch = batch[:0]
-		}
-		batch = c.collect(batch)
-		if len(batch) == 1 && !quitting {
-			// A write alone pays a whole commit. Let the goroutines that are
-			// runnable now (under load, requests on their way to the next
-			// write) run first: the cost is a scheduler round when idle.
-			runtime.Gosched()
-			batch = c.collect(batch)
-		}
-		if len(batch) > 0 {
-			c.commit(batch)
-		}
-		for _, op := range batch {
-			close(op.done)
-		}
-		if quitting && len(batch) == 0 {
-			return
-		}
-	}
-}
-
-// collect adds the writes queued now to batch, up to maxBatch.
-func (c *committer) collect(batch []*batchOp) []*batchOp {
-	for len(batch) < maxBatch {
-		select {
-		case op := <-c.ops:
-			batch = append(batch, op)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
+func (c *committer) close() { c.queue.Close() }
 
 // commit runs batch in one transaction; if that fails as a whole, it runs
 // each write in a transaction of its own so that each gets its own answer.
