@@ -2,7 +2,6 @@ package redis_test
 
 import (
 	"context"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,17 +45,8 @@ func (h *spublishCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) 
 func TestEventBusSkipsHeartbeatsNobodyHears(t *testing.T) {
 	t.Parallel()
 	shared := sharedClient(t)
-	u := os.Getenv("CODITECT_TEST_REDIS_URL")
-	if u == "" {
-		u = defaultRedisURL
-	}
-	client, err := redis.ParseURL(u, redis.ClientOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
 	h := &spublishCounter{}
-	client.AddHook(h)
+	client := hookedClient(t, h)
 	prefix := newPrefix(t, shared)
 	bus := redis.NewEventBus(client, redis.Options{Prefix: prefix})
 	bus.SetQuietFor(300 * time.Millisecond)

@@ -79,6 +79,25 @@ func sharedClient(tb testing.TB) goredis.UniversalClient {
 	return client
 }
 
+// hookedClient returns a client of its own on the test Redis, with hook
+// added (a hook on the shared client would see every test's commands), or
+// skips the test (fails it under CI) if that Redis is unreachable.
+func hookedClient(tb testing.TB, hook goredis.Hook) goredis.UniversalClient {
+	tb.Helper()
+	sharedClient(tb)
+	u := os.Getenv("CODITECT_TEST_REDIS_URL")
+	if u == "" {
+		u = defaultRedisURL
+	}
+	client, err := redis.ParseURL(u, redis.ClientOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { client.Close() })
+	client.AddHook(hook)
+	return client
+}
+
 // newPrefix returns a key prefix no other test, run or process uses, and
 // deletes every key under it when the test ends.
 func newPrefix(tb testing.TB, client goredis.UniversalClient) string {

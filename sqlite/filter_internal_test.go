@@ -143,11 +143,7 @@ func TestInstanceFilterDesignRate(t *testing.T) {
 // has to query and fails.
 func TestFindActiveSessionMissesWithoutAQuery(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "coditect.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openTemp(t)
 	tenant, license := seedInternal(t, s)
 	now := time.Now()
 	sess := &coditect.Session{
@@ -177,7 +173,7 @@ func TestFindActiveSessionMissesWithoutAQuery(t *testing.T) {
 			t.Errorf("%s, read pool closed: got message %q, want %q as from a query", tc.name, err, queried)
 		}
 	}
-	_, err = s.FindActiveSession(t.Context(), tenant, license, "fp", "i-1")
+	_, err := s.FindActiveSession(t.Context(), tenant, license, "fp", "i-1")
 	if err == nil || !strings.Contains(err.Error(), "database is closed") {
 		t.Errorf("known instance, read pool closed: got %v, want the closed pool's error", err)
 	}
@@ -188,11 +184,7 @@ func TestFindActiveSessionMissesWithoutAQuery(t *testing.T) {
 // without an instance ID cannot be found, so the filter need not hold them.
 func TestLoadInstanceFilterPagesThroughActiveInstances(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "coditect.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openTemp(t)
 	tenant, license := seedInternal(t, s)
 	other, otherLicense := seedInternal(t, s)
 
@@ -214,7 +206,7 @@ func TestLoadInstanceFilterPagesThroughActiveInstances(t *testing.T) {
 	ended := row{tenant, license, "fp-0", "i-ended", "ended"}
 	noInstance := row{tenant, license, "fp-0", "", "active"}
 	rows = append(rows, ended, noInstance)
-	err = s.inTx(t.Context(), func(q *sqlcdb.Queries) error {
+	err := s.inTx(t.Context(), func(q *sqlcdb.Queries) error {
 		for i, r := range rows {
 			p := sqlcdb.CreateSessionParams{
 				TenantID: r.tenant, ID: "s-" + strconv.Itoa(i), LicenseID: r.license, Fingerprint: r.fingerprint,
@@ -256,11 +248,7 @@ func TestLoadInstanceFilterPagesThroughActiveInstances(t *testing.T) {
 // the table with its ended history.
 func TestActiveInstanceKeysReadsOnlyTheIndex(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "coditect.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openTemp(t)
 	rows, err := s.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+activeInstanceKeys, "", "", "", "", filterPage)
 	if err != nil {
 		t.Fatal(err)
@@ -308,11 +296,7 @@ func seedInternal(t *testing.T, s *Store) (tenantID, licenseID string) {
 // those created while the rebuild ran.
 func TestInstanceFilterIsRebuiltFromActiveSessions(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "coditect.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openTemp(t)
 	s.instances.after = 40
 	tenant, license := seedInternal(t, s)
 	now := time.Now()
@@ -366,11 +350,7 @@ func TestInstanceFilterIsRebuiltFromActiveSessions(t *testing.T) {
 // is found right after it was created.
 func TestInstanceFilterRebuildsUnderConcurrentCreates(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "coditect.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openTemp(t)
 	s.instances.after = 16
 	tenant, license := seedInternal(t, s)
 	now := time.Now()
@@ -402,4 +382,15 @@ func TestInstanceFilterRebuildsUnderConcurrentCreates(t *testing.T) {
 	if s.instances.cur.Load() == first {
 		t.Error("no rebuild happened: the test did not test the race")
 	}
+}
+
+// openTemp opens a store on a new file that the test removes.
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "coditect.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

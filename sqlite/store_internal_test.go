@@ -18,11 +18,7 @@ import (
 // on; they are set through the DSN, where a typo would pass silently.
 func TestPragmas(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "coditect.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openTemp(t)
 
 	for _, tc := range []struct {
 		pool   string
@@ -83,11 +79,7 @@ func TestLimits(t *testing.T) {
 // violation inside a batch undoes only its own statement.
 func TestCommitterFallsBackToOneWritePerTransaction(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "coditect.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openTemp(t)
 	c := &committer{db: s.write, q: s.wq} // commit is called directly, no writer goroutine
 
 	insert := func(id string) func(context.Context, *sqlcdb.Queries) error {
