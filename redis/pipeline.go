@@ -105,6 +105,7 @@ func (p *pipeliner) send() {
 	for _, c := range batch {
 		close(c.done)
 	}
+	clear(batch) // the queue's array still holds them until it grows anew
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
